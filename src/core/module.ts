@@ -1,0 +1,96 @@
+import type Docker from 'dockerode';
+import type { Become, Command, ExecOptions, ExecResult, Transport } from '../transport/types.js';
+
+/** A JSON Schema object (draft-07 style, as ajv takes it). Its `description`s feed `runbook doc`. */
+export type JsonSchema = Record<string, unknown>;
+
+/** Before/after text of one thing a task changes; rendered as a unified diff by the reporters. */
+export interface FileDiff {
+  /** What the diff is of, e.g. a path or "mode of /etc/x". */
+  label: string;
+  before: string;
+  after: string;
+}
+
+/** One field a task would change, for humans ("mode: 0644 → 0755"). */
+export interface Change {
+  field: string;
+  before?: unknown;
+  after?: unknown;
+}
+
+/**
+ * What a module found and means to do. `changes` empty means the task is `ok`.
+ * `facts` is the module's own record of what it read, handed back to `apply`.
+ */
+export interface Plan<Facts = unknown> {
+  changes: Change[];
+  diff?: FileDiff[];
+  facts?: Facts;
+  /** Result fields known without applying (e.g. health_check's last response). */
+  result?: Record<string, unknown>;
+  /** One-line description of the planned action, for output. */
+  summary?: string;
+}
+
+/** What applying a plan did. */
+export interface ApplyResult {
+  /** Module's own result fields (rc, stdout, path, …) merged into the registered result. */
+  result?: Record<string, unknown>;
+  /** Overrides `changed` (only command/shell: a command that ran counts as changed). */
+  changed?: boolean;
+  /** Failed without an exception (e.g. a command's non-zero exit). */
+  failed?: boolean;
+  msg?: string;
+  /** What is needed to undo this apply (rollback); modules that cannot undo omit it. */
+  undo?: unknown;
+}
+
+/** What a module sees of the world. No globals: everything comes through here. */
+export interface ModuleContext {
+  /** Inventory name of the host. */
+  host: string;
+  /** All variables visible to the task on this host. */
+  vars: Readonly<Record<string, unknown>>;
+  transport: Transport;
+  /** Run a command on the host with the task's become applied. */
+  run(cmd: Command, opts?: ExecOptions): Promise<ExecResult>;
+  /** The task's become, for transport.put/get. */
+  become?: Become;
+  /** A dockerode client talking to the host's engine over the same connection. */
+  docker(): Promise<Docker>;
+  check: boolean;
+  diff: boolean;
+  signal: AbortSignal;
+  /** Folder of the playbook file, for resolving relative `src`. */
+  playbookDir: string;
+  /** Read a file on the controller relative to the playbook (search: dir, then dir/<sub>). */
+  readLocalFile(path: string, subdir: 'templates' | 'files'): Promise<{ path: string; content: Buffer }>;
+  /** Render a Handlebars template with the task's variables (strict, no escaping). */
+  render(text: string, source: string): string;
+  /** Verbose diagnostics (-v). */
+  log(message: string): void;
+}
+
+export interface ModuleDefinition<Params = Record<string, unknown>, Facts = unknown> {
+  name: string;
+  /** One-paragraph description for `runbook doc`. */
+  description: string;
+  schema: JsonSchema;
+  /** Name of the parameter that a plain string fills (`command: uname -r` → `cmd`). */
+  freeForm?: string;
+  /** Read-only modules (health_check) run their plan in check mode and never report changed. */
+  readOnly?: boolean;
+  /** Decide, without side effects, what would change. */
+  plan(ctx: ModuleContext, params: Params): Promise<Plan<Facts>>;
+  /** Carry out exactly the plan. Called only when the plan has changes (and not in check mode). */
+  apply(ctx: ModuleContext, params: Params, plan: Plan<Facts>): Promise<ApplyResult>;
+  /** Reverse an apply from its undo record (rollback). */
+  undo?(ctx: ModuleContext, params: Params, undo: unknown): Promise<void>;
+}
+
+export function defineModule<Params, Facts = unknown>(
+  def: ModuleDefinition<Params, Facts>,
+): ModuleDefinition<Params, Facts> {
+  return def;
+}

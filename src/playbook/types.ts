@@ -1,0 +1,71 @@
+import type { SourcePos } from '../core/errors.js';
+
+/** A template or expression string with where it was written. */
+export interface Located<T = string> {
+  value: T;
+  pos: SourcePos;
+}
+
+export interface Task {
+  /** Given name, or `module: <short args>` when unnamed. */
+  name: string;
+  module: string;
+  /** Raw module arguments, still untemplated. A free-form string became `{ [freeForm]: str }`. */
+  args: Record<string, unknown>;
+  /** Position of each top-level arg key (for schema errors after templating). */
+  argPos: Record<string, SourcePos>;
+  when: Located[];
+  register?: string;
+  loop?: Located<unknown>;
+  /** loop_control.loop_var, default `item`. */
+  loopVar: string;
+  notify: string[];
+  changedWhen: Located[];
+  failedWhen: Located[];
+  ignoreErrors: boolean;
+  tags: string[];
+  vars: Record<string, unknown>;
+  become?: boolean;
+  becomeUser?: string;
+  delegateTo?: string;
+  runOnce: boolean;
+  retries?: number;
+  delay?: number;
+  until: Located[];
+  noLog: boolean;
+  checkMode?: boolean;
+  diff?: boolean;
+  /** Handlers only: extra topics this handler answers to. */
+  listen: string[];
+  pos: SourcePos;
+}
+
+export type Section = 'pre_tasks' | 'tasks' | 'post_tasks';
+
+export interface Play {
+  name: string;
+  /** Host pattern, untemplated. */
+  hosts: string;
+  vars: Record<string, unknown>;
+  /** Absolute paths, in order. */
+  varsFiles: string[];
+  /** Batches: numbers or "N%" strings; undefined = all hosts at once. */
+  serial?: (number | string)[];
+  maxFailPercentage?: number;
+  anyErrorsFatal: boolean;
+  strategy: 'linear' | 'free';
+  become?: boolean;
+  becomeUser?: string;
+  tags: string[];
+  /** Raw rollout section (validated by the rollout layer). */
+  rollout?: Record<string, unknown>;
+  sections: Record<Section, Task[]>;
+  handlers: Task[];
+  pos: SourcePos;
+}
+
+export interface Playbook {
+  path: string;
+  dir: string;
+  plays: Play[];
+}

@@ -1,0 +1,75 @@
+import type { Duplex } from 'node:stream';
+
+/** Run as another user through non-interactive sudo. */
+export interface Become {
+  /** Target user; default root. */
+  user?: string;
+}
+
+/**
+ * What to run: an argv array (each element arrives byte-exact, quoted by the transport alone)
+ * or a POSIX sh script (run as `sh -c SCRIPT`; the script itself is passed byte-exact).
+ */
+export type Command = readonly string[] | { readonly script: string; readonly args?: readonly string[] };
+
+export interface ExecOptions {
+  stdin?: string | Buffer;
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Kill the command (and fail with signal) after this many milliseconds. */
+  timeoutMs?: number;
+  become?: Become;
+  signal?: AbortSignal;
+}
+
+/** A finished command. A non-zero exit is a value here, never a throw. */
+export interface ExecResult {
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+export interface PutOptions {
+  /** File mode, e.g. 0o644. Default: keep the existing file's mode, else 0o644 (umask-free). */
+  mode?: number;
+  owner?: string;
+  group?: string;
+  become?: Become;
+}
+
+export interface GetOptions {
+  become?: Become;
+}
+
+/** How the engine reaches one host. Connection failures throw ConnectionError. */
+export interface Transport {
+  readonly host: string;
+  /** Open the connection now (exec/put/get connect lazily too). */
+  connect(): Promise<void>;
+  exec(cmd: Command, opts?: ExecOptions): Promise<ExecResult>;
+  /** Write a file atomically (temp file in the same folder + rename). */
+  put(path: string, content: string | Buffer, opts?: PutOptions): Promise<void>;
+  /** Read a file; null when it does not exist. */
+  get(path: string, opts?: GetOptions): Promise<Buffer | null>;
+  /** A stream connected to a unix socket on the host (e.g. /var/run/docker.sock). */
+  forwardUnixSocket(path: string): Promise<Duplex>;
+  close(): Promise<void>;
+}
+
+/** Connection settings of one host, resolved from inventory variables. */
+export interface ConnectionSpec {
+  host: string; // inventory name
+  connection: 'ssh' | 'local';
+  address: string; // ansible_host or the name
+  port: number;
+  user?: string;
+  privateKeyFile?: string;
+  password?: string;
+  knownHostsFile?: string;
+  strictHostKeyChecking: 'yes' | 'no' | 'accept-new';
+  proxyJump?: string;
+  connectTimeoutMs: number;
+  become?: Become;
+}
