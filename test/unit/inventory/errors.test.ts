@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../src/core/errors.js';
+import { fixture, loadFixture, loadText, rejection } from './helpers.js';
+
+describe('inventory errors name file:line:col and what was expected', () => {
+  it('a YAML syntax error', async () => {
+    const e = await rejection(loadFixture('errors', 'syntax.yml'));
+    expect(e).toBeInstanceOf(ConfigError);
+    expect(e.pos).toEqual({ file: fixture('errors', 'syntax.yml'), line: 4, col: 1 });
+    expect(e.message).toMatch(/^\S+syntax\.yml:4:1: invalid YAML: /);
+  });
+
+  it('a misspelt key under a group', async () => {
+    const e = await rejection(loadFixture('errors', 'typo.yml'));
+    expect(e).toBeInstanceOf(ConfigError);
+    expect(e.pos).toEqual({ file: fixture('errors', 'typo.yml'), line: 4, col: 7 });
+    expect(e.message).toContain("unknown key 'host' in group 'web': expected hosts, children or vars (did you mean 'hosts'?)");
+  });
+
+  it('hosts written as a list', async () => {
+    const e = await rejection(loadFixture('errors', 'host-list.yml'));
+    expect(e.pos).toMatchObject({ line: 5, col: 9 });
+    expect(e.message).toContain("'hosts' of group 'web' must be a mapping, found a list");
+  });
+
+  it('a host whose value is a list', async () => {
+    const e = await rejection(loadFixture('errors', 'host-value-list.yml'));
+    expect(e.pos).toMatchObject({ line: 6, col: 11 });
+    expect(e.message).toContain("host 'web1' in group 'web' must be followed by a mapping of its variables or nothing, found a list");
+  });
+
+  it('a playbook given as inventory', async () => {
+    const e = await rejection(loadFixture('errors', 'top-list.yml'));
+    expect(e.pos).toMatchObject({ line: 1, col: 1 });
+    expect(e.message).toContain('expected a mapping of group names at the top level');
+  });
+
+  it('other structural mistakes', async () => {
+    const cases: [string, RegExp][] = [
+      ['all:\n  children:\n    web: [a, b]\n', /:3:10: group 'web' must be a mapping/],
+      ['all:\n  vars: [a]\n', /:2:9: 'vars' of group 'all' must be a mapping, found a list/],
+      ['all:\n  hosts:\n    "db[1:x]":\n', /:3:5: host range .* must be numbers/],
+      ['all:\n  children:\n    a:\n      children:\n        b:\n          children:\n            a:\n', /:5:9: making 'b' a child of 'a' creates a loop \('a' is already under 'b'\)/],
+      ['web:\n  children:\n    all:\n', /:3:5: group 'all' cannot be a child of 'web'/],
+      ['', /:1:1: empty inventory/],
+      ['plugin: aws_ec2\n', /:1:1: this is an inventory plugin configuration/],
+      ['a:\n  vars: { ansible_group_priority: high }\n', /:2:35: ansible_group_priority of group 'a' must be an integer/],
+      ['all:\n  hosts:\n    h1: { a: 1, a: 2 }\n', /:3:17: invalid YAML: Map keys must be unique/],
+    ];
+    for (const [text, re] of cases) {
+      const e = await rejection(loadText(text));
+      expect(e, text).toBeInstanceOf(ConfigError);
+      expect(e.message, text).toMatch(re);
+    }
+  });
+
+  it('a vars file that is not a mapping', async () => {
+    const { tempTree } = await import('./helpers.js');
+    const { loadInventory } = await import('../../../src/inventory/load.js');
+    const root = await tempTree({ 'hosts.yml': 'all:\n  hosts:\n    h:\n', 'group_vars/all.yml': '# vars\n- a\n- b\n' });
+    const e = await rejection(loadInventory(root, { cwd: root }));
+    expect(e.message).toMatch(/group_vars\/all\.yml:2:1: expected a mapping of variable names to values, found a list/);
+  });
+});
