@@ -81,6 +81,11 @@ export interface ModuleDefinition<Params = Record<string, unknown>, Facts = unkn
   freeForm?: string;
   /** Read-only modules (health_check) run their plan in check mode and never report changed. */
   readOnly?: boolean;
+  /**
+   * Its result is only known by running it (command, shell): in check mode the task is
+   * reported skipped and its registered result is "decided at run time".
+   */
+  opaque?: boolean;
   /** Decide, without side effects, what would change. */
   plan(ctx: ModuleContext, params: Params): Promise<Plan<Facts>>;
   /** Carry out exactly the plan. Called only when the plan has changes (and not in check mode). */

@@ -1,0 +1,295 @@
+import { CommandError } from '../../src/core/errors.js';
+import type { ModuleContext } from '../../src/core/module.js';
+
+/**
+ * What the file modules know about paths on a host, gathered in one round trip by a POSIX sh
+ * script (stat, sha256sum or cksum, base64 or od): no python needed on the target.
+ */
+
+export type FileType = 'file' | 'directory' | 'link' | 'other';
+
+export interface StatInfo {
+  type: FileType;
+  /** Permission bits (& 0o7777). */
+  mode: number;
+  uid: number;
+  gid: number;
+  owner: string;
+  group: string;
+  size: number;
+}
+
+export interface PathFacts {
+  /** The path the facts are of (the given one, or given/<join> when it was a directory). */
+  path: string;
+  joined: boolean;
+  exists: boolean;
+  /** The path itself (a link is a link). */
+  lstat?: StatInfo;
+  /** What the path leads to (the link's target for a link; lstat otherwise; none when dangling). */
+  stat?: StatInfo;
+  linkTarget?: string;
+  /** Of a regular file, when asked for. */
+  sha256?: string;
+  cksum?: { crc: number; size: number };
+  /** The file could not be read (e.g. permission denied). */
+  unreadable?: boolean;
+  /** Current content, when asked for and the file is small enough. */
+  content?: Buffer;
+  /** Every entry under a directory (itself first; links skipped), when asked for. */
+  tree?: StatInfo[];
+  /** For a missing path: the nearest ancestor that exists. */
+  ancestor?: string;
+  /** The parent folder: a directory, something else, or missing. */
+  parent: 'dir' | 'other' | 'absent';
+}
+
+export interface RemoteUser {
+  user: string;
+  group: string;
+  uid: number;
+  gid: number;
+  /** The shell's umask (for symbolic modes without a who). */
+  umask: number;
+}
+
+export interface FileFacts {
+  me: RemoteUser;
+  paths: PathFacts[];
+}
+
+export interface FactsOptions {
+  /** Include the content of regular files up to this many bytes (0: never). */
+  contentMax?: number;
+  /** If a path is a directory, look at path/<join> instead (copy into a folder). */
+  join?: string;
+  /** Hash regular files. */
+  hash?: boolean;
+  /** List the attributes of everything under a directory. */
+  recurse?: boolean;
+}
+
+/** Bytes of current content fetched for diffs (and kept for undo). */
+export const CONTENT_LIMIT = 256 * 1024;
+
+/**
+ * Arguments: CONTENT_MAX JOIN HASH(0|1) RECURSE(0|1) PATH...
+ * Output: a `me` line, then per path lines up to `end`. Strings that could hold anything
+ * (link targets, ancestors) are hex-encoded.
+ */
+export const FILE_FACTS_SCRIPT = `
+maxc=$1; join=$2; hash=$3; recurse=$4; shift 4
+enc() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \\n'; }
+st() { stat -c '%f %u %g %U %G %s' -- "$1" 2>/dev/null || stat -f '%Xp %u %g %Su %Sg %z' -- "$1" 2>/dev/null; }
+stl() { stat -L -c '%f %u %g %U %G %s' -- "$1" 2>/dev/null || stat -L -f '%Xp %u %g %Su %Sg %z' -- "$1" 2>/dev/null; }
+printf 'me %s %s %s %s %s\\n' "$(id -un 2>/dev/null || echo '?')" "$(id -gn 2>/dev/null || echo '?')" "$(id -u)" "$(id -g)" "$(umask)"
+for p in "$@"; do
+  printf 'path\\n'
+  if [ -n "$join" ] && [ -d "$p" ]; then
+    case $p in */) p="$p$join" ;; *) p="$p/$join" ;; esac
+    printf 'joined\\n'
+  fi
+  if [ -e "$p" ] || [ -L "$p" ]; then
+    s=$(st "$p")
+    printf 'lstat %s\\n' "$s"
+    if [ -L "$p" ]; then
+      printf 'link %s\\n' "$(enc "$(readlink -- "$p")")"
+      if [ -e "$p" ]; then printf 'stat %s\\n' "$(stl "$p")"; fi
+    elif [ -f "$p" ]; then
+      if [ ! -r "$p" ]; then
+        printf 'unreadable\\n'
+      else
+        if [ "$hash" = 1 ]; then
+          if command -v sha256sum >/dev/null 2>&1; then h=$(sha256sum < "$p") && printf 'sha256 %s\\n' "\${h%% *}"
+          elif command -v shasum >/dev/null 2>&1; then h=$(shasum -a 256 < "$p") && printf 'sha256 %s\\n' "\${h%% *}"
+          else h=$(cksum < "$p") && printf 'cksum %s\\n' "$h"
+          fi
+        fi
+        size=\${s##* }
+        if [ "$maxc" -gt 0 ] && [ -n "$size" ] && [ "$size" -le "$maxc" ]; then
+          if command -v base64 >/dev/null 2>&1; then printf 'content base64\\n'; base64 < "$p"
+          else printf 'content hex\\n'; od -An -v -tx1 < "$p"
+          fi
+          printf 'content_end\\n'
+        fi
+      fi
+    fi
+    if [ "$recurse" = 1 ] && [ -d "$p" ]; then
+      find "$p/" ! -type l -exec stat -c 'tree %f %u %g %U %G 0' {} + 2>/dev/null
+    fi
+  else
+    printf 'absent\\n'
+    a=$p
+    while :; do
+      a=$(dirname -- "$a")
+      if [ -e "$a" ]; then break; fi
+      case $a in /|.) break ;; esac
+    done
+    printf 'ancestor %s\\n' "$(enc "$a")"
+  fi
+  d=$(dirname -- "$p")
+  if [ -d "$d" ]; then printf 'parent dir\\n'; elif [ -e "$d" ]; then printf 'parent other\\n'; else printf 'parent absent\\n'; fi
+  printf 'end\\n'
+done
+`;
+
+export function factsArgs(paths: readonly string[], opts: FactsOptions = {}): string[] {
+  return [
+    String(opts.contentMax ?? 0),
+    opts.join ?? '',
+    opts.hash ? '1' : '0',
+    opts.recurse ? '1' : '0',
+    ...paths,
+  ];
+}
+
+/** Gather facts of paths in one round trip (with the task's become). */
+export async function gatherFileFacts(
+  ctx: ModuleContext,
+  paths: readonly string[],
+  opts: FactsOptions = {},
+): Promise<FileFacts> {
+  const args = factsArgs(paths, opts);
+  const r = await ctx.run({ script: FILE_FACTS_SCRIPT, args });
+  if (r.exitCode !== 0) {
+    throw new CommandError(ctx.host, `read facts of ${paths.join(', ')}`, r.exitCode, r.stderr, 'cannot read file facts');
+  }
+  return parseFileFacts(r.stdout, paths, opts.join);
+}
+
+function hexDecode(s: string): string {
+  return Buffer.from(s, 'hex').toString('utf8');
+}
+
+export function parseStat(fields: string[]): StatInfo | undefined {
+  if (fields.length < 5) return undefined;
+  const raw = parseInt(fields[0], 16);
+  if (Number.isNaN(raw)) return undefined;
+  const fmt = raw & 0o170000;
+  const type: FileType = fmt === 0o100000 ? 'file' : fmt === 0o040000 ? 'directory' : fmt === 0o120000 ? 'link' : 'other';
+  return {
+    type,
+    mode: raw & 0o7777,
+    uid: Number(fields[1]),
+    gid: Number(fields[2]),
+    owner: fields[3],
+    group: fields[4],
+    size: Number(fields[5] ?? 0),
+  };
+}
+
+export function joinPath(dir: string, name: string): string {
+  return dir.endsWith('/') ? dir + name : `${dir}/${name}`;
+}
+
+export function parseFileFacts(out: string, paths: readonly string[], join?: string): FileFacts {
+  const lines = out.split('\n');
+  let me: RemoteUser | undefined;
+  const result: PathFacts[] = [];
+  let cur: PathFacts | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    const sp = line.indexOf(' ');
+    const key = sp < 0 ? line : line.slice(0, sp);
+    const rest = sp < 0 ? '' : line.slice(sp + 1);
+    const fields = rest.split(' ').filter((f) => f !== '');
+    switch (key) {
+      case 'me':
+        me = {
+          user: fields[0],
+          group: fields[1],
+          uid: Number(fields[2]),
+          gid: Number(fields[3]),
+          umask: parseInt(fields[4] ?? '022', 8),
+        };
+        break;
+      case 'path': {
+        const given = paths[result.length];
+        cur = { path: given, joined: false, exists: false, parent: 'absent' };
+        result.push(cur);
+        break;
+      }
+      case 'joined':
+        if (cur) {
+          cur.joined = true;
+          cur.path = joinPath(cur.path, join ?? '');
+        }
+        break;
+      case 'lstat':
+        if (cur) {
+          cur.exists = true;
+          cur.lstat = parseStat(fields);
+          if (cur.lstat && cur.lstat.type !== 'link') cur.stat = cur.lstat;
+        }
+        break;
+      case 'stat':
+        if (cur) cur.stat = parseStat(fields);
+        break;
+      case 'link':
+        if (cur) cur.linkTarget = hexDecode(fields[0] ?? '');
+        break;
+      case 'unreadable':
+        if (cur) cur.unreadable = true;
+        break;
+      case 'sha256':
+        if (cur) cur.sha256 = fields[0];
+        break;
+      case 'cksum':
+        if (cur) cur.cksum = { crc: Number(fields[0]), size: Number(fields[1]) };
+        break;
+      case 'content': {
+        const enc = fields[0];
+        const chunks: string[] = [];
+        i++;
+        while (i < lines.length && lines[i] !== 'content_end') chunks.push(lines[i++]);
+        const body = chunks.join(enc === 'hex' ? ' ' : '');
+        const buf = enc === 'hex' ? Buffer.from(body.replace(/\s+/g, ''), 'hex') : Buffer.from(body, 'base64');
+        if (cur) cur.content = buf;
+        break;
+      }
+      case 'tree':
+        if (cur) {
+          const s = parseStat(fields);
+          if (s) (cur.tree ??= []).push(s);
+        }
+        break;
+      case 'absent':
+        if (cur) cur.exists = false;
+        break;
+      case 'ancestor':
+        if (cur) cur.ancestor = hexDecode(fields[0] ?? '');
+        break;
+      case 'parent':
+        if (cur) cur.parent = fields[0] === 'dir' ? 'dir' : fields[0] === 'other' ? 'other' : 'absent';
+        break;
+      default:
+        break;
+    }
+  }
+  if (!me) throw new Error(`unexpected output of the file facts script: ${out.slice(0, 200)}`);
+  if (result.length !== paths.length) {
+    throw new Error(`file facts script reported ${result.length} of ${paths.length} paths`);
+  }
+  return { me, paths: result };
+}
+
+// POSIX cksum (CRC-32, polynomial 0x04C11DB7, length appended), for hosts without sha256sum.
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let i = 0; i < 256; i++) {
+    let c = i << 24;
+    for (let j = 0; j < 8; j++) c = c & 0x80000000 ? (c << 1) ^ 0x04c11db7 : c << 1;
+    t[i] = c >>> 0;
+  }
+  return t;
+})();
+
+export function posixCksum(data: Buffer): number {
+  let crc = 0;
+  const feed = (b: number) => {
+    crc = ((crc << 8) ^ CRC_TABLE[((crc >>> 24) ^ b) & 0xff]) >>> 0;
+  };
+  for (const b of data) feed(b);
+  for (let len = data.length; len > 0; len = Math.floor(len / 256)) feed(len & 0xff);
+  return ~crc >>> 0;
+}
