@@ -1,0 +1,73 @@
+/**
+ * File transfer as one command each, so it costs one round trip and works through sudo exactly
+ * like any other command (which is why it is exec-based rather than SFTP).
+ */
+import type { Command } from './types.js';
+
+/**
+ * Write stdin to $1 atomically: a temp file in the same folder, owner then mode set on it
+ * (chown clears setuid bits, so chmod comes last), then
+ * `mv -f` (a rename, atomic on one file system). The temp file is removed on any failure.
+ *   $1 path  $2 mode (octal, or '' = keep the existing file's mode, else 644)
+ *   $3 owner ('' = keep the existing file's owner when replacing one)  $4 group (same)
+ */
+export const PUT_SCRIPT = `p=$1 mode=$2 owner=$3 group=$4
+case $p in
+  */*) dir=\${p%/*}; dir=\${dir:-/} ;;
+  *) dir=. ;;
+esac
+base=\${p##*/}
+tmp=
+trap 'if [ -n "$tmp" ]; then rm -f -- "$tmp"; fi' EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+tmp=$(mktemp "$dir/.$base.XXXXXX") || exit 1
+cat > "$tmp" || exit 1
+if [ -e "$p" ]; then
+  info=$(stat -L -c '%a %u %g' -- "$p" "$tmp") || exit 1
+  set -- $info
+  [ -n "$mode" ] || mode=$1
+  if [ -z "$owner" ] && [ "$2" != "$5" ]; then chown -- "$2" "$tmp" 2>/dev/null || :; fi
+  if [ -z "$group" ] && [ "$3" != "$6" ]; then chgrp -- "$3" "$tmp" 2>/dev/null || :; fi
+fi
+if [ -n "$owner$group" ]; then chown -- "$owner\${group:+:$group}" "$tmp" || exit 1; fi
+chmod -- "\${mode:-644}" "$tmp" || exit 1
+mv -f -- "$tmp" "$p" || exit 1
+tmp=
+`;
+
+export function putCommand(path: string, opts: { mode?: number; owner?: string; group?: string }): Command {
+  if (opts.mode !== undefined && (!Number.isInteger(opts.mode) || opts.mode < 0 || opts.mode > 0o7777)) {
+    throw new TypeError(`invalid file mode: ${opts.mode}`);
+  }
+  const mode = opts.mode === undefined ? '' : opts.mode.toString(8).padStart(4, '0');
+  return { script: PUT_SCRIPT, args: [path, mode, opts.owner ?? '', opts.group ?? ''] };
+}
+
+/** Exit status of the get script when the file does not exist. */
+export const GET_MISSING = 3;
+
+/**
+ * Print $1, or exit 3 when it does not exist. "Does not exist" is told apart from "cannot be
+ * seen" (a parent folder not searchable): the nearest existing ancestor must be a searchable
+ * folder (or not a folder at all) for the file to count as missing.
+ */
+export const GET_SCRIPT = `p=$1
+if [ -e "$p" ]; then exec cat -- "$p"; fi
+if [ -L "$p" ]; then exit ${GET_MISSING}; fi
+d=$p
+while :; do
+  case $d in */*) d=\${d%/*}; d=\${d:-/} ;; *) d=. ;; esac
+  if [ -e "$d" ] || [ "$d" = / ] || [ "$d" = . ]; then break; fi
+done
+if [ -d "$d" ] && [ ! -x "$d" ]; then
+  echo "cannot read $p: permission denied (folder $d is not searchable)" >&2
+  exit 1
+fi
+exit ${GET_MISSING}
+`;
+
+export function getCommand(path: string): Command {
+  return { script: GET_SCRIPT, args: [path] };
+}

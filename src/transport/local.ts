@@ -1,0 +1,279 @@
+/**
+ * The local transport: the same interface as SSH, on the controller itself. Argv commands run
+ * without a shell; scripts as `sh -c`; become goes through `sudo -n` only when the target user
+ * is not the current one (as root, become to root is a no-op).
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promises as fsp, type Stats } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { Duplex } from 'node:stream';
+import { CommandError, ConnectionError } from '../core/errors.js';
+import { GET_MISSING, getCommand, putCommand } from './file-scripts.js';
+import { baseArgv, becomeUser, commandArgv, ENV_NAME } from './quote.js';
+import type {
+  Command,
+  ConnectionSpec,
+  ExecOptions,
+  ExecResult,
+  GetOptions,
+  PutOptions,
+  Transport,
+} from './types.js';
+
+interface RawResult {
+  exitCode: number | null;
+  signal: string | null;
+  stdout: Buffer;
+  stderr: Buffer;
+  durationMs: number;
+}
+
+interface SpawnOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  stdin?: string | Buffer;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+function currentUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER ?? 'root';
+  }
+}
+
+export class LocalTransport implements Transport {
+  readonly host: string;
+  readonly user: string = currentUser();
+  private readonly killGraceMs = 2000;
+
+  constructor(spec: Pick<ConnectionSpec, 'host'> | string = 'localhost') {
+    this.host = typeof spec === 'string' ? spec : spec.host;
+  }
+
+  async connect(): Promise<void> {}
+
+  async exec(cmd: Command, opts: ExecOptions = {}): Promise<ExecResult> {
+    const user = becomeUser(opts.become, this.user);
+    let r: RawResult;
+    if (user === undefined) {
+      const argv = baseArgv(cmd);
+      const env: NodeJS.ProcessEnv = { ...process.env };
+      for (const [k, v] of Object.entries(opts.env ?? {})) {
+        if (!ENV_NAME.test(k)) throw new TypeError(`invalid environment variable name: ${JSON.stringify(k)}`);
+        env[k] = v;
+      }
+      if (opts.cwd !== undefined) {
+        let st: Stats | undefined;
+        try {
+          st = await fsp.stat(opts.cwd);
+        } catch {
+          st = undefined;
+        }
+        if (!st?.isDirectory()) {
+          return {
+            exitCode: 1,
+            signal: null,
+            stdout: '',
+            stderr: `cd: ${opts.cwd}: ${st ? 'Not a directory' : 'No such file or directory'}\n`,
+            durationMs: 0,
+          };
+        }
+      }
+      r = await this.spawnRun(argv, {
+        env,
+        ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
+        ...pick(opts),
+      });
+    } else {
+      const argv = commandArgv(cmd, {
+        ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
+        ...(opts.env ? { env: opts.env } : {}),
+        ...(opts.become ? { become: opts.become } : {}),
+        loginUser: this.user,
+      });
+      r = await this.spawnRun(argv, pick(opts));
+    }
+    return {
+      exitCode: r.exitCode,
+      signal: r.signal,
+      stdout: r.stdout.toString('utf8'),
+      stderr: r.stderr.toString('utf8'),
+      durationMs: r.durationMs,
+    };
+  }
+
+  private spawnRun(argv: readonly string[], opts: SpawnOptions): Promise<RawResult> {
+    const t0 = performance.now();
+    return new Promise<RawResult>((resolve, reject) => {
+      if (opts.signal?.aborted) return reject(opts.signal.reason);
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      let settled = false;
+      let timedOut = false;
+      let timer: NodeJS.Timeout | undefined;
+      let killTimer: NodeJS.Timeout | undefined;
+      const child = spawn(argv[0]!, argv.slice(1), {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
+        ...(opts.env ? { env: opts.env } : {}),
+      });
+      const finish = (r: Omit<RawResult, 'durationMs'> | { error: unknown }) => {
+        if (settled) return;
+        settled = true;
+        if (timer) clearTimeout(timer);
+        if (killTimer) clearTimeout(killTimer);
+        opts.signal?.removeEventListener('abort', onAbort);
+        if ('error' in r) reject(r.error);
+        else resolve({ ...r, durationMs: performance.now() - t0 });
+      };
+      const kill = () => {
+        child.kill('SIGTERM');
+        killTimer ??= setTimeout(() => child.kill('SIGKILL'), this.killGraceMs);
+      };
+      const onAbort = () => {
+        kill();
+        finish({ error: opts.signal!.reason });
+      };
+      child.stdout.on('data', (d: Buffer) => out.push(d));
+      child.stderr.on('data', (d: Buffer) => err.push(d));
+      child.stdin.on('error', () => {
+        /* the command exited without reading all of stdin */
+      });
+      child.on('error', (e: NodeJS.ErrnoException) => {
+        const code = e.code === 'ENOENT' ? 127 : e.code === 'EACCES' ? 126 : 1;
+        const why = e.code === 'ENOENT' ? 'command not found' : e.message;
+        finish({ exitCode: code, signal: null, stdout: Buffer.alloc(0), stderr: Buffer.from(`${argv[0]}: ${why}\n`) });
+      });
+      child.on('exit', () => {
+        // Grandchildren may keep the pipes open after a kill: stop waiting for them.
+        if (timedOut) {
+          child.stdout.destroy();
+          child.stderr.destroy();
+        }
+      });
+      child.on('close', (code, sig) => {
+        let stderr = Buffer.concat(err);
+        if (timedOut) stderr = Buffer.concat([stderr, Buffer.from(`timed out after ${opts.timeoutMs} ms\n`)]);
+        finish({
+          exitCode: timedOut ? null : code,
+          signal: timedOut ? (sig ?? 'SIGTERM') : sig,
+          stdout: Buffer.concat(out),
+          stderr,
+        });
+      });
+      if (opts.signal) opts.signal.addEventListener('abort', onAbort, { once: true });
+      if (opts.timeoutMs !== undefined && opts.timeoutMs > 0) {
+        timer = setTimeout(() => {
+          timedOut = true;
+          kill();
+        }, opts.timeoutMs);
+      }
+      const input = opts.stdin;
+      if (input !== undefined && input.length > 0) child.stdin.end(input);
+      else child.stdin.end();
+    });
+  }
+
+  async put(filePath: string, content: string | Buffer, opts: PutOptions = {}): Promise<void> {
+    const user = becomeUser(opts.become, this.user);
+    const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+    if (user !== undefined) {
+      const argv = commandArgv(putCommand(filePath, opts), { become: opts.become!, loginUser: this.user });
+      const r = await this.spawnRun(argv, { stdin: data });
+      if (r.exitCode !== 0) {
+        throw new CommandError(this.host, ['put', filePath], r.exitCode, r.stderr.toString('utf8'), `cannot write ${filePath}`);
+      }
+      return;
+    }
+    if (opts.mode !== undefined && (!Number.isInteger(opts.mode) || opts.mode < 0 || opts.mode > 0o7777)) {
+      throw new TypeError(`invalid file mode: ${opts.mode}`);
+    }
+    const fail = (e: unknown): never => {
+      throw new CommandError(
+        this.host,
+        ['put', filePath],
+        1,
+        e instanceof Error ? e.message : String(e),
+        `cannot write ${filePath}`,
+      );
+    };
+    let existing: Stats | undefined;
+    try {
+      existing = await fsp.stat(filePath);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') fail(e);
+    }
+    const dir = path.dirname(filePath);
+    const tmp = path.join(dir, `.${path.basename(filePath)}.${randomBytes(6).toString('hex')}`);
+    try {
+      const fh = await fsp.open(tmp, 'wx', 0o600);
+      try {
+        await fh.writeFile(data);
+      } finally {
+        await fh.close();
+      }
+      if (opts.owner || opts.group) {
+        const spec = `${opts.owner ?? ''}${opts.group ? `:${opts.group}` : ''}`;
+        const r = await this.spawnRun(['chown', '--', spec, tmp], {});
+        if (r.exitCode !== 0) throw new Error(r.stderr.toString('utf8').trim() || `chown ${spec} failed`);
+      } else if (existing && (existing.uid !== process.getuid?.() || existing.gid !== process.getgid?.())) {
+        await fsp.chown(tmp, existing.uid, existing.gid).catch(() => {});
+      }
+      // After chown, which clears setuid/setgid bits.
+      await fsp.chmod(tmp, opts.mode ?? (existing ? existing.mode & 0o7777 : 0o644));
+      await fsp.rename(tmp, filePath);
+    } catch (e) {
+      await fsp.unlink(tmp).catch(() => {});
+      fail(e);
+    }
+  }
+
+  async get(filePath: string, opts: GetOptions = {}): Promise<Buffer | null> {
+    const user = becomeUser(opts.become, this.user);
+    if (user !== undefined) {
+      const argv = commandArgv(getCommand(filePath), { become: opts.become!, loginUser: this.user });
+      const r = await this.spawnRun(argv, {});
+      if (r.exitCode === 0) return r.stdout;
+      if (r.exitCode === GET_MISSING && r.stderr.length === 0) return null;
+      throw new CommandError(this.host, ['get', filePath], r.exitCode, r.stderr.toString('utf8'), `cannot read ${filePath}`);
+    }
+    try {
+      return await fsp.readFile(filePath);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+      throw new CommandError(this.host, ['get', filePath], 1, (e as Error).message, `cannot read ${filePath}`);
+    }
+  }
+
+  forwardUnixSocket(socketPath: string): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      const sock = net.connect(socketPath);
+      const onError = (e: Error) => {
+        reject(new ConnectionError(this.host, `cannot connect to unix socket ${socketPath}: ${e.message}`, { cause: e }));
+      };
+      sock.once('error', onError);
+      sock.once('connect', () => {
+        sock.off('error', onError);
+        sock.on('error', () => {});
+        resolve(sock);
+      });
+    });
+  }
+
+  async close(): Promise<void> {}
+}
+
+function pick(opts: ExecOptions): Pick<SpawnOptions, 'stdin' | 'timeoutMs' | 'signal'> {
+  return {
+    ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  };
+}
