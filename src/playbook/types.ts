@@ -14,11 +14,20 @@ export interface Task {
   args: Record<string, unknown>;
   /** Position of each top-level arg key (for schema errors after templating). */
   argPos: Record<string, SourcePos>;
+  /**
+   * Position of the first character of every templated string inside `args`, keyed by its
+   * path (`dest`, `env/HOME`, `ports/0`): pass as `valuePos` to renderDeep.
+   */
+  templatePos?: Record<string, SourcePos>;
   when: Located[];
   register?: string;
   loop?: Located<unknown>;
   /** loop_control.loop_var, default `item`. */
   loopVar: string;
+  /** loop_control.index_var: variable holding the item's 0-based index. */
+  indexVar?: string;
+  /** loop_control.label: how an item is shown in output (a template). */
+  loopLabel?: string;
   notify: string[];
   changedWhen: Located[];
   failedWhen: Located[];
@@ -56,6 +65,10 @@ export interface Play {
   strategy: 'linear' | 'free';
   become?: boolean;
   becomeUser?: string;
+  /** remote_user: SSH user for every host of the play (overrides ansible_user). */
+  remoteUser?: string;
+  /** connection: for every host of the play (overrides ansible_connection). */
+  connection?: 'ssh' | 'local';
   tags: string[];
   /** Raw rollout section (validated by the rollout layer). */
   rollout?: Record<string, unknown>;
@@ -68,4 +81,6 @@ export interface Playbook {
   path: string;
   dir: string;
   plays: Play[];
+  /** Things worth saying that do not stop the run (e.g. `when: "{{ x }}"`). */
+  warnings?: { msg: string; pos?: SourcePos }[];
 }

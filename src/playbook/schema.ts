@@ -1,0 +1,219 @@
+import type { JsonSchema } from '../core/module.js';
+
+/*
+ * JSON Schemas of playbooks, plays and tasks (draft-07, for ajv). `description` feeds
+ * `runbook doc`; `title` is the short human name of the expected type, used in error
+ * messages ("expected a string or list of strings, found a number").
+ *
+ * Tasks allow additional properties: the one key that is not a task keyword names the
+ * module, and is checked by the loader against the known modules and their own schemas.
+ */
+
+const str = (description: string): JsonSchema => ({ type: 'string', title: 'a string', description });
+
+const boolish = (description: string): JsonSchema => ({
+  title: 'a boolean (true/false, yes/no)',
+  description,
+  anyOf: [
+    { type: 'boolean' },
+    { type: 'string', enum: ['yes', 'no', 'true', 'false', 'True', 'False', 'on', 'off', 'y', 'n'] },
+  ],
+});
+
+const stringList = (description: string): JsonSchema => ({
+  title: 'a string or list of strings',
+  description,
+  anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string', title: 'a string' } }],
+});
+
+const condition = (description: string): JsonSchema => ({
+  title: 'a string or list of strings',
+  description,
+  anyOf: [
+    { type: ['string', 'boolean'] },
+    { type: 'array', items: { type: ['string', 'boolean'], title: 'a string' } },
+  ],
+});
+
+const tags: JsonSchema = {
+  title: 'a tag or list of tags',
+  description: 'Tags selecting this with --tags / --skip-tags: a list, or a string (comma-separated).',
+  anyOf: [
+    { type: ['string', 'number'] },
+    { type: 'array', items: { type: ['string', 'number'], title: 'a tag (string)' } },
+  ],
+};
+
+const loop = (description: string): JsonSchema => ({
+  title: 'a list or a template yielding one',
+  description,
+  type: ['array', 'string'],
+});
+
+const varName = (description: string): JsonSchema => ({
+  type: 'string',
+  title: 'a variable name (letters, digits, _)',
+  pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+  description,
+});
+
+const map = (description: string): JsonSchema => ({
+  type: 'object',
+  title: 'a map',
+  description,
+});
+
+/** Keywords of a task (every other key names the module). */
+export const taskSchema: JsonSchema = {
+  type: 'object',
+  title: 'a task (a map with one module key)',
+  description: 'A task: one module key with its arguments, plus task keywords.',
+  properties: {
+    name: str('Name shown in output; default: the module and a summary of its arguments.'),
+    when: condition('Run only when the expression(s) hold (all of a list). Safe expressions, no {{ }}.'),
+    register: varName('Store the result in this variable (changed, failed, skipped + module fields).'),
+    loop: loop('Run once per item; the item is `item` (or loop_control.loop_var).'),
+    with_items: loop('Ansible alias of loop (nested lists are not flattened).'),
+    with_list: loop('Ansible alias of loop.'),
+    loop_control: {
+      type: 'object',
+      title: 'a map (loop_var, index_var, label)',
+      description: 'Loop settings.',
+      properties: {
+        loop_var: varName('Name of the loop variable (default item).'),
+        index_var: varName('Name of a variable holding the 0-based index of the item.'),
+        label: { title: 'a string', description: 'How an item is shown in output (a template).', type: ['string', 'number'] },
+        pause: { type: 'number', title: 'a number of seconds', minimum: 0, description: 'Accepted; not used.' },
+        extended: boolish('Accepted; ansible_loop is always set.'),
+      },
+      additionalProperties: false,
+    },
+    notify: stringList('Handler names (or listen topics) to run at the end of the section when this task changed something.'),
+    changed_when: condition('Override `changed` with an expression over the result.'),
+    failed_when: condition('Override `failed` with an expression over the result.'),
+    ignore_errors: boolish('A failure of this task does not stop the host.'),
+    tags,
+    vars: map('Variables for this task only.'),
+    become: boolish('Run as another user (sudo).'),
+    become_user: str('User to become (default root).'),
+    become_method: { type: 'string', title: "'sudo'", enum: ['sudo'], description: 'Only sudo is supported.' },
+    delegate_to: str('Run on this host instead (inventory name, or localhost).'),
+    run_once: boolish('Run on the first host of the batch only; the result is shared.'),
+    retries: { type: 'integer', title: 'an integer', minimum: 0, description: 'With until: how many more attempts (default 3).' },
+    delay: { type: 'number', title: 'a number of seconds', minimum: 0, description: 'With until: seconds between attempts (default 5).' },
+    until: condition('Retry until the expression(s) hold.'),
+    no_log: boolish('Hide arguments and results from every output, report and journal.'),
+    check_mode: boolish('Force check mode on (true) or off (false, e.g. read-only commands) for this task.'),
+    diff: boolish('Force --diff on or off for this task.'),
+    listen: stringList('Handlers only: extra topics this handler answers to.'),
+    args: map('Module arguments (merged under those given with the module key).'),
+    block: { type: 'array', title: 'a list of tasks', items: { $ref: '#/definitions/task' }, description: 'Tasks sharing the keywords of the block (when, tags, vars, become, …).' },
+    import_tasks: str('Tasks from another file (relative to this file, the playbook folder, or its tasks/ folder), imported at load time.'),
+    include_tasks: str('Same as import_tasks (imported at load time).'),
+  },
+  additionalProperties: true,
+};
+
+/** A play. */
+export const playSchema: JsonSchema = {
+  type: 'object',
+  title: 'a play (a map with hosts and tasks)',
+  description: 'A play: which hosts, which variables, which tasks.',
+  properties: {
+    name: str('Name shown in output; default: the hosts pattern.'),
+    hosts: stringList('Host pattern: all, names, groups, globs (web*), a:b, a:&b, a:!b; a list is a union.'),
+    vars: map('Play variables.'),
+    vars_files: stringList('Variable files (YAML), relative to the playbook folder; later files win.'),
+    serial: {
+      title: 'an integer, a percentage like "50%", or a list of them',
+      description: 'Batches of hosts: a size, a percentage, or a list of either (the last repeats).',
+      anyOf: [
+        { type: 'integer', minimum: 0 },
+        { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*%?\\s*$' },
+        {
+          type: 'array',
+          minItems: 1,
+          items: {
+            title: 'an integer or a percentage like "50%"',
+            anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*%?\\s*$' }],
+          },
+        },
+      ],
+    },
+    max_fail_percentage: { type: 'number', title: 'a percentage (0-100)', minimum: 0, maximum: 100, description: 'Stop the play when more than this share of a batch failed.' },
+    any_errors_fatal: boolish('Any failed host stops the play for all.'),
+    strategy: { type: 'string', title: "'linear' or 'free'", enum: ['linear', 'free'], description: 'linear: tasks in lockstep; free: each host runs ahead.' },
+    become: boolish('Run tasks as another user (sudo).'),
+    become_user: str('User to become (default root).'),
+    become_method: { type: 'string', title: "'sudo'", enum: ['sudo'], description: 'Only sudo is supported.' },
+    remote_user: str('SSH user for every host of the play (overrides ansible_user).'),
+    connection: { type: 'string', title: "'ssh' or 'local'", enum: ['ssh', 'local'], description: 'Connection for every host of the play.' },
+    gather_facts: boolish('Accepted for compatibility; runbook does not gather facts.'),
+    tags,
+    rollout: map('Rolling upgrade settings (batch, drain, health_check, on_failure).'),
+    pre_tasks: { type: ['array', 'null'], title: 'a list of tasks', items: { $ref: '#/definitions/task' }, description: 'Tasks run before tasks (with their own handlers flush).' },
+    tasks: { type: ['array', 'null'], title: 'a list of tasks', items: { $ref: '#/definitions/task' }, description: 'The tasks.' },
+    post_tasks: { type: ['array', 'null'], title: 'a list of tasks', items: { $ref: '#/definitions/task' }, description: 'Tasks run after tasks (with their own handlers flush).' },
+    handlers: { type: ['array', 'null'], title: 'a list of handlers', items: { $ref: '#/definitions/task' }, description: 'Tasks run once per host at the end of a section that notified them.' },
+    roles: { description: 'Not supported (use import_tasks).' },
+    vars_prompt: { description: 'Not supported (use -e).' },
+    environment: { description: 'Not supported.' },
+  },
+  required: ['hosts'],
+  additionalProperties: false,
+};
+
+/** A playbook file: a list of plays. */
+export const playbookSchema: JsonSchema = {
+  $id: 'runbook:playbook',
+  title: 'a list of plays',
+  description: 'A playbook: a list of plays, run in order.',
+  type: 'array',
+  items: { $ref: '#/definitions/play' },
+  definitions: { play: playSchema, task: taskSchema },
+};
+
+/** A task file (import_tasks): a list of tasks. */
+export const taskFileSchema: JsonSchema = {
+  $id: 'runbook:tasks',
+  title: 'a list of tasks',
+  description: 'A task file: a list of tasks.',
+  type: ['array', 'null'],
+  items: { $ref: '#/definitions/task' },
+  definitions: { task: taskSchema },
+};
+
+/** Task keywords: every key of a task that is not its module. */
+export const TASK_KEYWORDS: ReadonlySet<string> = new Set(Object.keys(taskSchema.properties as object));
+
+/** Play keywords. */
+export const PLAY_KEYWORDS: ReadonlySet<string> = new Set(Object.keys(playSchema.properties as object));
+
+/** Ansible task keywords runbook recognises but does not support, with what to do instead. */
+export const UNSUPPORTED_TASK_KEYWORDS: Readonly<Record<string, string>> = {
+  rescue: 'block error handling (rescue/always) is not supported: use ignore_errors + register and when',
+  always: 'block error handling (rescue/always) is not supported: use ignore_errors + register and when',
+  environment: 'environment is not supported: pass variables in the command (env VAR=x cmd) or the module (docker_container env)',
+  async: 'async tasks are not supported',
+  poll: 'async tasks are not supported',
+  throttle: 'throttle is not supported: use serial or --forks',
+  local_action: "local_action is not supported: use delegate_to: localhost",
+  action: 'action is not supported: write the module as the key (copy: …)',
+  connection: 'connection is not supported on tasks: set it on the play or in the inventory',
+  remote_user: 'remote_user is not supported on tasks: set it on the play or in the inventory',
+  with_dict: "with_dict is not supported: use loop: \"{{ my_map | dict2items }}\"",
+  with_fileglob: 'with_fileglob is not supported',
+  with_nested: 'with_nested is not supported',
+  with_together: 'with_together is not supported',
+  with_sequence: 'with_sequence is not supported',
+  with_subelements: 'with_subelements is not supported',
+  with_first_found: 'with_first_found is not supported',
+  with_indexed_items: 'with_indexed_items is not supported: use loop with loop_control.index_var',
+  import_role: 'roles are not supported: use import_tasks',
+  include_role: 'roles are not supported: use import_tasks',
+  import_playbook: 'import_playbook is not supported inside tasks',
+  debugger: 'debugger is not supported',
+  any_errors_fatal: 'any_errors_fatal is supported on plays only',
+  ignore_unreachable: 'ignore_unreachable is not supported',
+  timeout: 'timeout is not supported on tasks',
+};

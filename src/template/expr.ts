@@ -1,0 +1,744 @@
+import { type SourcePos, RunbookError, TemplateError } from '../core/errors.js';
+import { applyDefault, compare, deepEqual, FILTERS, HELPER_FNS, HelperError, truthy } from './helpers.js';
+import { posAt } from './pos.js';
+import { DecidedAtRunTime, fieldNames, getField, isPlainObject, isRuntimeUnknown, kindOf } from './runtime.js';
+import { didYouMean } from './suggest.js';
+
+export { truthy } from './helpers.js';
+
+/**
+ * The safe expression language of `when`, `changed_when`, `failed_when` and `until`: a
+ * hand-written tokenizer and recursive-descent parser producing an AST that is walked by an
+ * evaluator. Nothing is ever handed to `eval` or `new Function`; field access reads own
+ * properties of plain data only (maps, lists, strings), never prototypes.
+ *
+ * Grammar, loosest binding first:
+ *
+ *   or      := and ('or' and)*
+ *   and     := not ('and' not)*
+ *   not     := 'not' not | compare
+ *   compare := unary (('=='|'!='|'<'|'<='|'>'|'>='|'in'|'not' 'in') unary)*   (chains: a < b < c)
+ *   unary   := '-' unary | postfix (('|' filter) | ('is' ['not'] test))*
+ *   postfix := primary ('.' name | '.' int | '[' or ']')*
+ *   primary := number | 'string' | "string" | true | false | True | False | none | None | null
+ *            | name | '(' or ')' | '[' [or (',' or)*] ']' | '{' [or ':' or (',' …)*] '}'
+ *   filter  := name ['(' [arg (',' arg)*] ')']      (arg: or | name '=' or)
+ *   test    := name ['(' [or (',' or)*] ')']
+ *
+ * Tests: defined, undefined, none, true, false, string, number, integer, float, boolean,
+ * mapping, sequence, iterable, truthy, falsy, and for registered results failed / failure,
+ * changed / change, succeeded / success / successful, skipped / skip.
+ * Filters: default / d (never fails on undefined), and every name in FILTERS
+ * (length, count, int, float, bool, string, lower, upper, trim, join, replace, split, first,
+ * last, basename, dirname, quote, to_json, to_yaml, dict2items, map(attribute=…), …).
+ */
+
+export type Expr =
+  | { k: 'lit'; value: unknown; s: number; e: number }
+  | { k: 'list'; items: Expr[]; s: number; e: number }
+  | { k: 'dict'; entries: [Expr, Expr][]; s: number; e: number }
+  | { k: 'name'; name: string; s: number; e: number }
+  | { k: 'attr'; obj: Expr; name: string; s: number; e: number }
+  | { k: 'index'; obj: Expr; index: Expr; s: number; e: number }
+  | { k: 'not'; arg: Expr; s: number; e: number }
+  | { k: 'neg'; arg: Expr; s: number; e: number }
+  | { k: 'and' | 'or'; left: Expr; right: Expr; s: number; e: number }
+  | { k: 'cmp'; ops: string[]; operands: Expr[]; s: number; e: number }
+  | { k: 'test'; arg: Expr; name: string; negate: boolean; args: Expr[]; s: number; e: number }
+  | { k: 'filter'; arg: Expr; name: string; args: Expr[]; kwargs: Record<string, Expr>; s: number; e: number };
+
+/** Where an expression was written. */
+export interface ExprWhere {
+  /** Position of the expression's first character. */
+  pos?: SourcePos;
+  task?: string;
+  what?: string;
+}
+
+/** A syntax error at a character offset of the expression. */
+export class ExprSyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(message);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Tokens
+
+type Tok = { t: 'num' | 'str' | 'id' | 'op' | 'end'; v: string; value?: unknown; s: number; e: number };
+
+const OPS = ['==', '!=', '<=', '>=', '<', '>', '(', ')', '[', ']', '{', '}', ',', '.', '|', ':', '=', '-'];
+
+const HINTS: Record<string, string> = {
+  '&&': "use 'and'",
+  '||': "use 'or'",
+  '!': "use 'not'",
+  '===': "use '=='",
+  '+': 'arithmetic is not supported',
+  '*': 'arithmetic is not supported',
+  '/': 'arithmetic is not supported',
+  '%': 'arithmetic is not supported',
+  '~': 'string concatenation is not supported',
+  '?': "use 'and' / 'or'",
+};
+
+function tokenize(src: string): Tok[] {
+  const toks: Tok[] = [];
+  let i = 0;
+  while (i < src.length) {
+    const c = src[i];
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
+    const s = i;
+    const prev = toks.at(-1);
+    if (/\d/.test(c)) {
+      if (prev?.t === 'op' && prev.v === '.') {
+        while (i < src.length && /\d/.test(src[i])) i++;
+      } else {
+        while (i < src.length && /[\d_]/.test(src[i])) i++;
+        if (src[i] === '.' && /\d/.test(src[i + 1] ?? '')) {
+          i++;
+          while (i < src.length && /\d/.test(src[i])) i++;
+        }
+        if (/[eE]/.test(src[i] ?? '') && /[-+\d]/.test(src[i + 1] ?? '')) {
+          i += 2;
+          while (i < src.length && /\d/.test(src[i])) i++;
+        }
+      }
+      if (/[A-Za-z_]/.test(src[i] ?? '')) throw new ExprSyntaxError(`invalid number '${src.slice(s, i + 1)}'`, s);
+      const text = src.slice(s, i);
+      toks.push({ t: 'num', v: text, value: Number(text.replace(/_/g, '')), s, e: i });
+      continue;
+    }
+    if (/[A-Za-z_]/.test(c)) {
+      while (i < src.length && /\w/.test(src[i])) i++;
+      toks.push({ t: 'id', v: src.slice(s, i), s, e: i });
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      let v = '';
+      i++;
+      for (;;) {
+        if (i >= src.length) throw new ExprSyntaxError('unterminated string', s);
+        const d = src[i];
+        if (d === c) break;
+        if (d === '\\') {
+          const esc = src[i + 1];
+          v += esc === 'n' ? '\n' : esc === 't' ? '\t' : esc === 'r' ? '\r' : esc === '0' ? '\0' : (esc ?? '');
+          i += 2;
+          continue;
+        }
+        v += d;
+        i++;
+      }
+      i++;
+      toks.push({ t: 'str', v: src.slice(s, i), value: v, s, e: i });
+      continue;
+    }
+    if (src.startsWith('{{', i) || src.startsWith('{%', i)) {
+      throw new ExprSyntaxError(
+        'template delimiters are not allowed inside a condition: write the expression itself (when: x == 1), not {{ }}',
+        s,
+      );
+    }
+    const hint = Object.keys(HINTS)
+      .sort((a, b) => b.length - a.length)
+      .find((h) => src.startsWith(h, i));
+    if (hint && !OPS.some((o) => o.length >= hint.length && src.startsWith(o, i))) {
+      throw new ExprSyntaxError(`unexpected '${hint}': ${HINTS[hint]}`, s);
+    }
+    const op = OPS.find((o) => src.startsWith(o, i));
+    if (!op) throw new ExprSyntaxError(`unexpected character '${c}'`, s);
+    i += op.length;
+    toks.push({ t: 'op', v: op, s, e: i });
+  }
+  toks.push({ t: 'end', v: '', s: src.length, e: src.length });
+  return toks;
+}
+
+// ---------------------------------------------------------------------------------------
+// Parser
+
+const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'is', 'if', 'else']);
+const CMP = new Set(['==', '!=', '<', '<=', '>', '>=']);
+
+class Parser {
+  private k = 0;
+  private readonly toks: Tok[];
+
+  constructor(private readonly src: string) {
+    this.toks = tokenize(src);
+  }
+
+  parse(): Expr {
+    if (this.peek().t === 'end') throw new ExprSyntaxError('empty expression', 0);
+    const e = this.or();
+    const t = this.peek();
+    if (t.t !== 'end') {
+      if (t.t === 'op' && t.v === '(') this.fail('calling functions or methods is not supported', t);
+      this.fail(`unexpected '${t.v}' (expected 'and', 'or', an operator or the end)`, t);
+    }
+    return e;
+  }
+
+  private peek(off = 0): Tok {
+    return this.toks[Math.min(this.k + off, this.toks.length - 1)];
+  }
+
+  private next(): Tok {
+    return this.toks[this.k++];
+  }
+
+  private fail(message: string, t: Tok = this.peek()): never {
+    throw new ExprSyntaxError(message, t.s);
+  }
+
+  private isOp(v: string, off = 0): boolean {
+    const t = this.peek(off);
+    return t.t === 'op' && t.v === v;
+  }
+
+  private isWord(v: string, off = 0): boolean {
+    const t = this.peek(off);
+    return t.t === 'id' && t.v === v;
+  }
+
+  private expectOp(v: string): Tok {
+    if (!this.isOp(v)) {
+      const t = this.peek();
+      this.fail(`expected '${v}', found ${t.t === 'end' ? 'the end of the expression' : `'${t.v}'`}`, t);
+    }
+    return this.next();
+  }
+
+  private or(): Expr {
+    let left = this.and();
+    while (this.isWord('or')) {
+      this.k++;
+      const right = this.and();
+      left = { k: 'or', left, right, s: left.s, e: right.e };
+    }
+    return left;
+  }
+
+  private and(): Expr {
+    let left = this.not();
+    while (this.isWord('and')) {
+      this.k++;
+      const right = this.not();
+      left = { k: 'and', left, right, s: left.s, e: right.e };
+    }
+    return left;
+  }
+
+  private not(): Expr {
+    if (this.isWord('not')) {
+      const t = this.next();
+      const arg = this.not();
+      return { k: 'not', arg, s: t.s, e: arg.e };
+    }
+    return this.compare();
+  }
+
+  private compare(): Expr {
+    const first = this.unary();
+    const ops: string[] = [];
+    const operands: Expr[] = [first];
+    for (;;) {
+      const t = this.peek();
+      let op: string | undefined;
+      if (t.t === 'op' && CMP.has(t.v)) {
+        op = t.v;
+        this.k++;
+      } else if (this.isWord('in')) {
+        op = 'in';
+        this.k++;
+      } else if (this.isWord('not') && this.isWord('in', 1)) {
+        op = 'not in';
+        this.k += 2;
+      } else if (t.t === 'op' && t.v === '=') {
+        this.fail("unexpected '=': use '==' to compare", t);
+      } else break;
+      ops.push(op);
+      operands.push(this.unary());
+    }
+    if (ops.length === 0) return first;
+    return { k: 'cmp', ops, operands, s: first.s, e: operands.at(-1)!.e };
+  }
+
+  private unary(): Expr {
+    if (this.isOp('-')) {
+      const t = this.next();
+      const arg = this.unary();
+      return { k: 'neg', arg, s: t.s, e: arg.e };
+    }
+    let node = this.postfix(this.primary());
+    for (;;) {
+      if (this.isOp('|')) {
+        this.k++;
+        node = this.filter(node);
+      } else if (this.isWord('is')) {
+        this.k++;
+        let negate = false;
+        if (this.isWord('not')) {
+          this.k++;
+          negate = true;
+        }
+        const name = this.next();
+        if (name.t !== 'id') this.fail('expected a test name after is (defined, none, failed, …)', name);
+        if (!TESTS[name.v]) this.fail(`unknown test '${name.v}'${didYouMean(name.v, Object.keys(TESTS))}`, name);
+        const args: Expr[] = [];
+        let e = name.e;
+        if (this.isOp('(')) {
+          this.k++;
+          while (!this.isOp(')')) {
+            args.push(this.or());
+            if (!this.isOp(',')) break;
+            this.k++;
+          }
+          e = this.expectOp(')').e;
+        }
+        node = { k: 'test', arg: node, name: name.v, negate, args, s: node.s, e };
+      } else {
+        return node;
+      }
+    }
+  }
+
+  private filter(arg: Expr): Expr {
+    const name = this.next();
+    if (name.t !== 'id') this.fail('expected a filter name after |', name);
+    if (!FILTERS[name.v]) {
+      this.fail(`unsupported filter '${name.v}'${didYouMean(name.v, Object.keys(FILTERS))} (supported: ${Object.keys(FILTERS).join(', ')})`, name);
+    }
+    const args: Expr[] = [];
+    const kwargs: Record<string, Expr> = {};
+    let e = name.e;
+    if (this.isOp('(')) {
+      this.k++;
+      while (!this.isOp(')')) {
+        if (this.peek().t === 'id' && this.isOp('=', 1)) {
+          const key = this.next().v;
+          this.k++;
+          kwargs[key] = this.or();
+        } else {
+          args.push(this.or());
+        }
+        if (!this.isOp(',')) break;
+        this.k++;
+      }
+      e = this.expectOp(')').e;
+    }
+    if (name.v === 'map' && (!kwargs.attribute || args.length)) this.fail("only map(attribute='name') is supported", name);
+    if (name.v !== 'map' && Object.keys(kwargs).length) this.fail(`filter '${name.v}' takes no keyword arguments`, name);
+    return { k: 'filter', arg, name: name.v, args, kwargs, s: arg.s, e };
+  }
+
+  private postfix(node: Expr): Expr {
+    for (;;) {
+      if (this.isOp('.')) {
+        this.k++;
+        const t = this.next();
+        if (t.t !== 'id' && t.t !== 'num') this.fail('expected a field name after .', t);
+        if (this.isOp('(')) this.fail('calling methods is not supported (use filters: x | lower, x | length)', this.peek());
+        node = { k: 'attr', obj: node, name: t.v, s: node.s, e: t.e };
+      } else if (this.isOp('[')) {
+        this.k++;
+        const index = this.or();
+        const end = this.expectOp(']');
+        node = { k: 'index', obj: node, index, s: node.s, e: end.e };
+      } else if (this.isOp('(')) {
+        this.fail('calling functions or methods is not supported', this.peek());
+      } else {
+        return node;
+      }
+    }
+  }
+
+  private primary(): Expr {
+    const t = this.next();
+    switch (t.t) {
+      case 'num':
+      case 'str':
+        return { k: 'lit', value: t.value, s: t.s, e: t.e };
+      case 'id': {
+        switch (t.v) {
+          case 'true':
+          case 'True':
+            return { k: 'lit', value: true, s: t.s, e: t.e };
+          case 'false':
+          case 'False':
+            return { k: 'lit', value: false, s: t.s, e: t.e };
+          case 'none':
+          case 'None':
+          case 'null':
+            return { k: 'lit', value: null, s: t.s, e: t.e };
+        }
+        if (KEYWORDS.has(t.v)) this.fail(`unexpected '${t.v}'`, t);
+        return { k: 'name', name: t.v, s: t.s, e: t.e };
+      }
+      case 'op':
+        if (t.v === '(') {
+          const inner = this.or();
+          const end = this.expectOp(')');
+          return { ...inner, s: t.s, e: end.e };
+        }
+        if (t.v === '[') {
+          const items: Expr[] = [];
+          while (!this.isOp(']')) {
+            items.push(this.or());
+            if (!this.isOp(',')) break;
+            this.k++;
+          }
+          const end = this.expectOp(']');
+          return { k: 'list', items, s: t.s, e: end.e };
+        }
+        if (t.v === '{') {
+          const entries: [Expr, Expr][] = [];
+          while (!this.isOp('}')) {
+            const key = this.or();
+            this.expectOp(':');
+            entries.push([key, this.or()]);
+            if (!this.isOp(',')) break;
+            this.k++;
+          }
+          const end = this.expectOp('}');
+          return { k: 'dict', entries, s: t.s, e: end.e };
+        }
+        return this.fail(`unexpected '${t.v}'`, t);
+      default:
+        return this.fail('unexpected end of expression', t);
+    }
+  }
+}
+
+const parsed = new Map<string, Expr>();
+
+/** Parse an expression (cached). Throws ExprSyntaxError with the offset of the bad token. */
+export function parseExpr(src: string): Expr {
+  let ast = parsed.get(src);
+  if (!ast) {
+    ast = new Parser(src).parse();
+    if (parsed.size > 5000) parsed.clear();
+    parsed.set(src, ast);
+  }
+  return ast;
+}
+
+/**
+ * A condition written as a whole template (`when: "{{ x == 1 }}"`): the expression inside
+ * and its offset. `wrapped` tells the caller to warn.
+ */
+export function unwrapTemplate(text: string): { expr: string; offset: number; wrapped: boolean } {
+  const m = /^(\s*)\{\{([\s\S]*)\}\}\s*$/.exec(text);
+  if (!m || m[2].includes('{{') || m[2].includes('}}')) return { expr: text, offset: 0, wrapped: false };
+  return { expr: m[2], offset: m[1].length + 2, wrapped: true };
+}
+
+/**
+ * Check an expression's syntax (load time). Throws TemplateError positioned at the
+ * offending token.
+ */
+export function checkExpr(text: string, where: ExprWhere = {}): void {
+  const { expr, offset } = unwrapTemplate(text);
+  try {
+    parseExpr(expr);
+  } catch (e) {
+    if (e instanceof ExprSyntaxError) throw syntaxError(text, e, offset, where);
+    throw e;
+  }
+}
+
+function suffix(where: ExprWhere): string {
+  if (where.task !== undefined) return ` in task "${where.task}"`;
+  if (where.what !== undefined) return ` in ${where.what}`;
+  return '';
+}
+
+function syntaxError(text: string, e: ExprSyntaxError, offset: number, where: ExprWhere): TemplateError {
+  return new TemplateError(
+    `invalid expression ${JSON.stringify(text.trim())}: ${e.message}${suffix(where)}`,
+    posAt(where.pos, text, offset + e.offset),
+  );
+}
+
+// ---------------------------------------------------------------------------------------
+// Evaluation
+
+const UNDEF: unique symbol = Symbol('undefined');
+type Val = unknown;
+
+type TestFn = (v: Val, ev: Evaluator, node: Expr & { k: 'test' }) => boolean;
+
+function resultField(field: string): TestFn {
+  return (v, ev, node) => {
+    const arg = node.arg;
+    if (isRuntimeUnknown(v)) {
+      if (!v.knows(field)) throw ev.decided(`${ev.text(arg)}.${field}`, v.source, arg);
+      return truthy(v.known[field]);
+    }
+    if (!isPlainObject(v)) throw ev.error(`'${ev.text(arg)}' is not a task result (it is ${kindOf(v)})`, arg);
+    const r = getField(v, field);
+    return r.found ? truthy(r.value) : false;
+  };
+}
+
+const failed = resultField('failed');
+const changed = resultField('changed');
+const skipped = resultField('skipped');
+
+const TESTS: Record<string, TestFn | 'lenient'> = {
+  defined: 'lenient',
+  undefined: 'lenient',
+  none: (v) => v === null,
+  true: (v) => v === true,
+  false: (v) => v === false,
+  string: (v) => typeof v === 'string',
+  number: (v) => typeof v === 'number',
+  integer: (v) => typeof v === 'number' && Number.isInteger(v),
+  float: (v) => typeof v === 'number' && !Number.isInteger(v),
+  boolean: (v) => typeof v === 'boolean',
+  mapping: (v) => isPlainObject(v),
+  sequence: (v) => Array.isArray(v) || typeof v === 'string',
+  iterable: (v) => Array.isArray(v) || typeof v === 'string' || isPlainObject(v),
+  truthy: (v) => truthy(v),
+  falsy: (v) => !truthy(v),
+  failed,
+  failure: failed,
+  changed,
+  change: changed,
+  succeeded: (v, ev, n) => !failed(v, ev, n),
+  success: (v, ev, n) => !failed(v, ev, n),
+  successful: (v, ev, n) => !failed(v, ev, n),
+  skipped,
+  skip: skipped,
+};
+
+class Evaluator {
+  constructor(
+    private readonly src: string,
+    private readonly offset: number,
+    private readonly full: string,
+    private readonly vars: unknown,
+    private readonly where: ExprWhere,
+  ) {}
+
+  text(n: Expr): string {
+    return this.src.slice(n.s, n.e);
+  }
+
+  pos(n: Expr): SourcePos | undefined {
+    return posAt(this.where.pos, this.full, this.offset + n.s);
+  }
+
+  error(message: string, n: Expr, variable?: string, hint = ''): TemplateError {
+    return new TemplateError(`${message}${suffix(this.where)}${hint}`, this.pos(n), variable);
+  }
+
+  decided(path: string, source: string, n: Expr): DecidedAtRunTime {
+    return new DecidedAtRunTime(path, source, this.pos(n), this.where.task ?? this.where.what);
+  }
+
+  /** A value usable by an operator: not undefined, not decided at run time. */
+  need(v: Val, n: Expr): unknown {
+    if (isRuntimeUnknown(v)) throw this.decided(this.text(n), v.source, n);
+    return v;
+  }
+
+  value(n: Expr): unknown {
+    return this.need(this.ev(n, false), n);
+  }
+
+  ev(n: Expr, lenient: boolean): Val | typeof UNDEF {
+    switch (n.k) {
+      case 'lit':
+        return n.value;
+      case 'list':
+        return n.items.map((x) => this.value(x));
+      case 'dict': {
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of n.entries) {
+          const key = this.value(k);
+          if (typeof key !== 'string' && typeof key !== 'number') throw this.error(`map keys must be strings, found ${kindOf(key)}`, k);
+          Object.defineProperty(out, String(key), { value: this.value(v), enumerable: true, writable: true, configurable: true });
+        }
+        return out;
+      }
+      case 'name': {
+        const r = getField(this.vars, n.name);
+        if (r.found) return r.value;
+        if (lenient) return UNDEF;
+        throw this.error(`undefined variable '${n.name}'`, n, n.name, didYouMean(n.name, fieldNames(this.vars)));
+      }
+      case 'attr':
+      case 'index': {
+        const obj = this.ev(n.obj, lenient);
+        if (obj === UNDEF) return UNDEF;
+        let key: unknown;
+        if (n.k === 'attr') key = n.name;
+        else {
+          key = this.value(n.index);
+          if (typeof key !== 'string' && typeof key !== 'number') {
+            throw this.error(`an index must be a string or a number, found ${kindOf(key)}`, n.index);
+          }
+        }
+        const path = n.k === 'attr' ? this.text(n) : `${this.text(n.obj)}[${JSON.stringify(key)}]`;
+        if (isRuntimeUnknown(obj)) {
+          const k = String(key);
+          if (!obj.knows(k)) throw this.decided(path, obj.source, n);
+          return obj.known[k];
+        }
+        const r = getField(obj, key as string | number, true);
+        if (r.found) return r.value;
+        if (lenient) return UNDEF;
+        const why = obj === null || typeof obj !== 'object' ? ` ('${this.text(n.obj)}' is ${kindOf(obj)})` : '';
+        throw this.error(`undefined variable '${path}'`, n, path, why || didYouMean(String(key), fieldNames(obj)));
+      }
+      case 'not':
+        return !this.truth(n.arg);
+      case 'neg': {
+        const v = this.value(n.arg);
+        if (typeof v !== 'number') throw this.error(`cannot negate ${kindOf(v)}`, n);
+        return -v;
+      }
+      case 'and': {
+        const l = this.value(n.left);
+        return truthy(l) ? this.value(n.right) : l;
+      }
+      case 'or': {
+        const l = this.value(n.left);
+        return truthy(l) ? l : this.value(n.right);
+      }
+      case 'cmp': {
+        let left = this.value(n.operands[0]);
+        for (let i = 0; i < n.ops.length; i++) {
+          const rightNode = n.operands[i + 1];
+          const right = this.value(rightNode);
+          if (!this.compareOne(n.ops[i], left, right, n)) return false;
+          left = right;
+        }
+        return true;
+      }
+      case 'test':
+        return this.test(n);
+      case 'filter':
+        return this.filter(n);
+    }
+  }
+
+  private truth(n: Expr): boolean {
+    return truthy(this.value(n));
+  }
+
+  private compareOne(op: string, a: unknown, b: unknown, n: Expr): boolean {
+    try {
+      switch (op) {
+        case '==':
+          return deepEqual(a, b);
+        case '!=':
+          return !deepEqual(a, b);
+        case '<':
+          return compare(a, b) < 0;
+        case '<=':
+          return compare(a, b) <= 0;
+        case '>':
+          return compare(a, b) > 0;
+        case '>=':
+          return compare(a, b) >= 0;
+        case 'in':
+          return this.contains(b, a, n);
+        case 'not in':
+          return !this.contains(b, a, n);
+      }
+    } catch (e) {
+      if (e instanceof HelperError) throw this.error(`${e.message} in '${this.text(n)}'`, n);
+      throw e;
+    }
+    throw this.error(`unknown operator '${op}'`, n);
+  }
+
+  private contains(container: unknown, item: unknown, n: Expr): boolean {
+    if (typeof container === 'string') {
+      if (typeof item !== 'string') throw this.error(`'in <string>' needs a string on the left, found ${kindOf(item)}`, n);
+      return container.includes(item);
+    }
+    if (Array.isArray(container)) return container.some((x) => deepEqual(x, item));
+    if (isPlainObject(container)) return (typeof item === 'string' || typeof item === 'number') && Object.hasOwn(container, String(item));
+    throw this.error(`'in' needs a list, map or string on the right, found ${kindOf(container)}`, n);
+  }
+
+  private test(n: Expr & { k: 'test' }): boolean {
+    const t = TESTS[n.name];
+    let result: boolean;
+    if (t === 'lenient') {
+      const v = this.ev(n.arg, true);
+      result = n.name === 'defined' ? v !== UNDEF : v === UNDEF;
+    } else {
+      const v = this.ev(n.arg, false);
+      if (isRuntimeUnknown(v) && t !== failed && t !== changed && t !== skipped && n.name !== 'succeeded' && n.name !== 'success' && n.name !== 'successful') {
+        throw this.decided(this.text(n.arg), v.source, n.arg);
+      }
+      result = t(v, this, n);
+    }
+    return n.negate ? !result : result;
+  }
+
+  private filter(n: Expr & { k: 'filter' }): unknown {
+    if (n.name === 'default' || n.name === 'd') {
+      const v = this.ev(n.arg, true);
+      const fallback = n.args[0] ? this.value(n.args[0]) : '';
+      const falsyToo = n.args[1] ? this.value(n.args[1]) : false;
+      if (v !== UNDEF && isRuntimeUnknown(v)) throw this.decided(this.text(n.arg), v.source, n.arg);
+      return applyDefault(v !== UNDEF, v === UNDEF ? undefined : v, fallback, falsyToo);
+    }
+    const subject = this.value(n.arg);
+    const fn = HELPER_FNS[FILTERS[n.name]];
+    const args = n.name === 'map' ? [this.value(n.kwargs.attribute)] : n.args.map((a) => this.value(a));
+    if (n.name === 'to_nice_json' && args.length === 0) args.push(4);
+    try {
+      return fn(subject, ...args);
+    } catch (e) {
+      if (e instanceof HelperError) throw this.error(`${n.name}: ${e.message}`, n);
+      throw e;
+    }
+  }
+}
+
+/**
+ * Evaluate a condition over variables. Returns the value (use {@link truthy} for a
+ * decision). Throws TemplateError (syntax: positioned at the bad token; undefined variable:
+ * naming it) or DecidedAtRunTime (check mode needed a value only a run can give).
+ * A condition wrapped in `{{ }}` is evaluated without them (see {@link unwrapTemplate}).
+ */
+export function evalExpr(text: string, vars: unknown, where: ExprWhere = {}): unknown {
+  if (typeof text === 'boolean') return text;
+  const { expr, offset } = unwrapTemplate(String(text));
+  let ast: Expr;
+  try {
+    ast = parseExpr(expr);
+  } catch (e) {
+    if (e instanceof ExprSyntaxError) throw syntaxError(String(text), e, offset, where);
+    throw e;
+  }
+  const ev = new Evaluator(expr, offset, String(text), vars, where);
+  try {
+    return ev.value(ast);
+  } catch (e) {
+    if (e instanceof RunbookError) throw e;
+    if (e instanceof HelperError) throw ev.error(e.message, ast);
+    throw e;
+  }
+}
+
+/** Same as {@link evalExpr} (the executor's name for it). */
+export const evaluate = evalExpr;
+
+/** Evaluate and decide: Python-style truthiness of the result. */
+export function evalCondition(text: string, vars: unknown, where: ExprWhere = {}): boolean {
+  return truthy(evalExpr(text, vars, where));
+}
