@@ -165,7 +165,8 @@ function describeType(s: StatInfo | undefined, lt: StatInfo['type'] | undefined)
 }
 
 /** Decide from facts (pure; fixture-tested). */
-export function decideFile(params: FileParams, facts: FileFacts, diff: boolean): Plan<FilePlanFacts> {
+/** `check`: a missing parent folder is planned for (an earlier task may create it), not an error. */
+export function decideFile(params: FileParams, facts: FileFacts, diff: boolean, check = false): Plan<FilePlanFacts> {
   const p = filePath(params);
   const pf = facts.paths[0];
   const me = facts.me;
@@ -233,7 +234,7 @@ export function decideFile(params: FileParams, facts: FileFacts, diff: boolean):
 
     case 'touch': {
       if (!pf.exists) {
-        if (pf.parent !== 'dir') fail(`cannot create ${p}: folder ${path.posix.dirname(p)} does not exist`);
+        if (pf.parent !== 'dir' && !check) fail(`cannot create ${p}: folder ${path.posix.dirname(p)} does not exist`);
         const c = cmp(undefined, false, 0o644);
         facts2.action = 'create-file';
         facts2.put = {
@@ -302,12 +303,12 @@ export function decideFile(params: FileParams, facts: FileFacts, diff: boolean):
       const src = params.src;
       if (src === undefined) fail('src is required with state: link');
       if (params.mode !== undefined) fail('mode cannot be set on a symbolic link (set it on the target)');
-      if (!params.force && facts.paths[1] && !facts.paths[1].exists) {
+      if (!params.force && facts.paths[1] && !facts.paths[1].exists && !check) {
         fail(`src file does not exist, use force: true if you really want to create the link: ${facts.paths[1].path}`);
       }
       const asMe: StatInfo = { type: 'link', mode: 0o777, uid: me.uid, gid: me.gid, owner: me.user, group: me.group, size: 0 };
       if (!pf.exists) {
-        if (pf.parent !== 'dir') fail(`cannot create ${p}: folder ${path.posix.dirname(p)} does not exist`);
+        if (pf.parent !== 'dir' && !check) fail(`cannot create ${p}: folder ${path.posix.dirname(p)} does not exist`);
         const c = cmp(asMe, false);
         facts2.action = 'link';
         facts2.link = { src: src! };
@@ -489,7 +490,7 @@ export default defineModule<FileParams, FilePlanFacts>({
   async plan(ctx, params) {
     const req = fileFactsRequest(params);
     const facts = await gatherFileFacts(ctx, req.paths, { recurse: req.recurse });
-    return decideFile(params, facts, ctx.diff);
+    return decideFile(params, facts, ctx.diff, ctx.check);
   },
   async apply(ctx, _params, plan) {
     const r = await applyFile(ctx, plan);

@@ -111,11 +111,11 @@ export function contentFactsRequest(req: ContentRequest, diff: boolean) {
 export async function planContent(ctx: ModuleContext, req: ContentRequest): Promise<Plan<ContentFacts>> {
   const { paths, opts } = contentFactsRequest(req, ctx.diff);
   const facts = await gatherFileFacts(ctx, paths, opts);
-  return decideContent(req, facts, ctx.diff);
+  return decideContent(req, facts, ctx.diff, ctx.check);
 }
 
-/** Decide from facts (pure; fixture-tested). */
-export function decideContent(req: ContentRequest, facts: FileFacts, diff: boolean): Plan<ContentFacts> {
+/** Decide from facts (pure; fixture-tested). `check`: a missing parent folder is planned for, not an error. */
+export function decideContent(req: ContentRequest, facts: FileFacts, diff: boolean, check = false): Plan<ContentFacts> {
   const pf = facts.paths[0];
   const me = facts.me;
   const want: AttrParams = { mode: req.mode, owner: req.owner, group: req.group };
@@ -142,13 +142,18 @@ export function decideContent(req: ContentRequest, facts: FileFacts, diff: boole
     );
   }
   if (type === 'other') throw new ModuleError(`dest ${target} exists and is not a regular file`, { dest: target });
-  if (!type && !mkdir && pf.parent !== 'dir') {
+  // In check mode an earlier task may be about to create the folder: plan the write anyway
+  // and say so, rather than failing a preview that a real run would pass.
+  const parentPending = !type && !mkdir && pf.parent !== 'dir';
+  if (parentPending && !check) {
     throw new ModuleError(`destination directory ${path.posix.dirname(target)} does not exist`, { dest: target });
   }
 
   const content = req.content;
   const newSha = sha256(content);
-  const changes: Change[] = [];
+  const changes: Change[] = parentPending
+    ? [{ field: 'folder', after: `${path.posix.dirname(target)} (not there yet: an earlier task must create it)` }]
+    : [];
   const fileDiff: FileDiff[] = [];
   let writeContent = false;
   let attrs: AttrSet = {};

@@ -1,0 +1,122 @@
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError } from '../core/errors.js';
+import type { ModuleDefinition } from '../core/module.js';
+import { EXIT } from '../core/types.js';
+import { loadInventory } from '../inventory/load.js';
+import { builtinModules } from '../../modules/index.js';
+import { docCommand } from './doc.js';
+import { inventoryGraph, inventoryHost, inventoryList } from './inventory.js';
+import { describeError, playCommand, type CliIO, type PlayOptions } from './play.js';
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+const count = (_: string, prev: number) => prev + 1;
+
+function moduleMap(): Map<string, ModuleDefinition<any, any>> {
+  return new Map(builtinModules.map((m) => [m.name, m]));
+}
+
+/** Run the CLI; resolves to the process exit code (SPEC §2). */
+export async function main(argv: string[], io?: Partial<CliIO>): Promise<number> {
+  const controller = new AbortController();
+  const full: CliIO = {
+    cwd: process.cwd(),
+    out: (s) => process.stdout.write(`${s}\n`),
+    err: (s) => process.stderr.write(`${s}\n`),
+    isTTY: Boolean(process.stdout.isTTY) && process.env.TERM !== 'dumb' && !process.env.CI,
+    color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+    modules: moduleMap(),
+    signal: controller.signal,
+    ...io,
+  };
+  let exit: number = EXIT.OK;
+  let verbose = false;
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(EXIT.INTERRUPTED);
+    full.err('interrupt: finishing in-flight tasks (press again to quit now)');
+    controller.abort();
+  };
+  if (!io) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+
+  const program = new Command('runbook')
+    .description('Push-based automation over SSH: playbooks, inventories, idempotent modules.')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => full.out(s.trimEnd()), writeErr: (s) => full.err(s.trimEnd()) })
+    .showSuggestionAfterError(true);
+
+  const runOptions = (cmd: Command) =>
+    cmd
+      .requiredOption('-i, --inventory <inventory>', 'inventory path or name under inventories/ (built in: local)')
+      .option('--diff', 'show before/after diffs of what changes')
+      .option('-l, --limit <pattern>', 'further limit hosts to a pattern')
+      .option('-t, --tags <tags>', 'only run tasks tagged with these (comma-separated)')
+      .option('--skip-tags <tags>', 'skip tasks tagged with these')
+      .option('-e, --extra-vars <vars>', 'key=value, JSON, or @file (repeatable)', collect, [])
+      .option('-f, --forks <n>', 'hosts worked on in parallel', (v) => parsePositiveInt(v, '--forks'), 50)
+      .addOption(new Option('--output <format>', 'output format').choices(['text', 'json']).default('text'))
+      .option('--report <file>', 'write a JSON report of the run')
+      .option('-v, --verbose', 'more detail (repeatable)', count, 0);
+
+  runOptions(program.command('play').argument('<playbook>', 'playbook path, or a name under playbooks/'))
+    .description('run a playbook')
+    .option('-C, --check', 'plan only: report what would change, change nothing')
+    .option('--list-hosts', 'list the hosts each play would run on')
+    .option('--list-tasks', 'list the tasks each play would run')
+    .option('--syntax-check', 'check the playbook and stop')
+    .option('--detailed-exitcode', 'exit 2 when something changed')
+    .action(async (playbook: string, opts: PlayOptions) => {
+      verbose = opts.verbose > 0;
+      exit = await playCommand(playbook, opts, full);
+    });
+
+  program
+    .command('inventory')
+    .description('show an inventory (--list and --host print ansible-inventory\'s JSON)')
+    .requiredOption('-i, --inventory <inventory>', 'inventory path or name')
+    .option('--list', 'all groups and host variables as JSON')
+    .option('--host <host>', 'one host\'s variables as JSON')
+    .option('--graph [pattern]', 'the group tree')
+    .action(async (opts: { inventory: string; list?: boolean; host?: string; graph?: string | boolean }) => {
+      const inv = await loadInventory(opts.inventory, { cwd: full.cwd });
+      if (opts.host) {
+        if (!inv.hostNames.includes(opts.host)) throw new ConfigError(`host '${opts.host}' is not in ${inv.source}`);
+        full.out(JSON.stringify(inventoryHost(inv, opts.host), null, 4));
+      } else if (opts.list) full.out(JSON.stringify(inventoryList(inv), null, 4));
+      else full.out(inventoryGraph(inv, typeof opts.graph === 'string' ? opts.graph : undefined));
+    });
+
+  program
+    .command('doc')
+    .description('module reference, generated from the modules\' schemas')
+    .argument('[module]', 'module name')
+    .action((name?: string) => {
+      const text = docCommand(full.modules, name);
+      if (!text) throw new ConfigError(`unknown module '${name}' (known: ${[...full.modules.keys()].sort().join(', ')})`);
+      full.out(text);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version are not errors; everything else commander rejects is usage (exit 1).
+      return e.exitCode === 0 ? EXIT.OK : EXIT.ERROR;
+    }
+    full.err(describeError(e, verbose));
+    return EXIT.ERROR;
+  } finally {
+    if (!io) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  }
+  return exit;
+}
+
+function parsePositiveInt(v: string, name: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${name} takes a whole number of at least 1, found '${v}'`);
+  return n;
+}

@@ -1,0 +1,64 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { EventBus } from '../core/types.js';
+import type { Inventory } from '../inventory/types.js';
+import type { ModuleDefinition } from '../core/module.js';
+import type { Play, Playbook } from '../playbook/types.js';
+import type { Transport } from '../transport/types.js';
+import type { HostState } from './host-state.js';
+import type { Vars } from './vars.js';
+
+/** Everything one run shares: what was asked for and where its results go. */
+export interface RunContext {
+  playbook: Playbook;
+  inventory: Inventory;
+  modules: ReadonlyMap<string, ModuleDefinition<any, any>>;
+  check: boolean;
+  diff: boolean;
+  verbose: boolean;
+  forks: number;
+  tags: string[];
+  skipTags: string[];
+  extraVars: Vars;
+  /** Every inventory host the run has touched, by name. */
+  hosts: Map<string, HostState>;
+  /** The pooled transport of a host (by inventory name), opened on first use. */
+  transportFor(host: string, vars: Vars): Transport;
+  bus: EventBus;
+  signal: AbortSignal;
+}
+
+/** What the tasks of one play share. */
+export interface PlayContext {
+  run: RunContext;
+  play: Play;
+  playIndex: number;
+  /** Hosts of the play (after --limit), and of the current batch. */
+  playHosts: string[];
+  batchHosts: string[];
+  /** Variables from the play's vars_files, loaded once per play. */
+  varsFilesVars: Vars;
+  /** The `groups` magic variable. */
+  groups: Record<string, string[]>;
+  /** The `hostvars` magic variable (lazy). */
+  hostvars: Vars;
+}
+
+/** Read a controller-side file the way Ansible finds `src`: relative to the playbook's folder, then its templates/ or files/ (SPEC §5). */
+export async function readLocalFile(
+  playbookDir: string,
+  file: string,
+  subdir: 'templates' | 'files',
+): Promise<{ path: string; content: Buffer }> {
+  const candidates = path.isAbsolute(file)
+    ? [file]
+    : [path.join(playbookDir, file), path.join(playbookDir, subdir, file)];
+  for (const p of candidates) {
+    try {
+      return { path: p, content: await readFile(p) };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
+  throw new Error(`file not found: '${file}' (looked in ${candidates.join(', ')})`);
+}

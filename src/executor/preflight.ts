@@ -1,0 +1,90 @@
+import { ConfigError, ConfigErrors, type SourcePos } from '../core/errors.js';
+import type { Inventory } from '../inventory/types.js';
+import type { Play, Playbook, Task } from '../playbook/types.js';
+import { loadVarsFile } from '../playbook/vars-file.js';
+import { exprNames, referencedNames } from '../template/names.js';
+import { readLocalFile } from './context.js';
+import { MAGIC_VARS } from './vars.js';
+
+/**
+ * Catch, before any host is touched, every template or expression that reads a name nothing
+ * could define: not the inventory, play vars, vars_files, task vars, `-e`, a `register`, the
+ * loop variable, or a magic variable.
+ */
+export async function checkUndefinedNames(
+  playbook: Playbook,
+  inventory: Inventory,
+  extraVars: Record<string, unknown>,
+): Promise<void> {
+  const errors: ConfigError[] = [];
+  const common = new Set<string>([...MAGIC_VARS, ...Object.keys(extraVars), 'ansible_loop']);
+  for (const play of playbook.plays) for (const t of allTasks(play)) if (t.register) common.add(t.register);
+  for (const h of inventory.hostNames) for (const k of Object.keys(inventory.hostVars(h))) common.add(k);
+  for (const g of inventory.groups.values()) for (const k of Object.keys(g.vars)) common.add(k);
+
+  for (const play of playbook.plays) {
+    const playNames = new Set(common);
+    for (const k of Object.keys(play.vars)) playNames.add(k);
+    for (const f of play.varsFiles) {
+      try {
+        for (const k of Object.keys(await loadVarsFile(f))) playNames.add(k);
+      } catch (e) {
+        errors.push(e instanceof ConfigError ? e : new ConfigError(`vars_files: ${(e as Error).message}`, play.pos));
+      }
+    }
+    const check = (names: string[], defined: Set<string>, pos: SourcePos, where: string) => {
+      for (const n of names) {
+        if (!defined.has(n)) errors.push(new ConfigError(`undefined variable '${n}' in ${where}: nothing defines it (inventory, vars, vars_files, -e, register)`, pos));
+      }
+    };
+    for (const [k, v] of Object.entries(play.vars)) check(namesIn(v), playNames, play.pos, `play vars '${k}'`);
+    check(referencedNames(play.hosts), new Set([...Object.keys(extraVars), ...playNames]), play.pos, `play "${play.name}" hosts`);
+    for (const task of allTasks(play)) {
+      const defined = new Set(playNames);
+      for (const k of Object.keys(task.vars)) defined.add(k);
+      if (task.loop) defined.add(task.loopVar);
+      const where = `task "${task.name}"`;
+      for (const [k, v] of Object.entries(task.args)) check(namesIn(v), defined, task.argPos[k] ?? task.pos, where);
+      for (const [, v] of Object.entries(task.vars)) check(namesIn(v), defined, task.pos, where);
+      for (const c of [...task.when, ...task.changedWhen, ...task.failedWhen, ...task.until]) {
+        check(safeExprNames(c.value, c.pos, errors), defined, c.pos, where);
+      }
+      if (task.loop) check(namesIn(task.loop.value), new Set([...defined].filter((n) => n !== task.loopVar || playNames.has(n))), task.loop.pos, where);
+      if (task.delegateTo) check(referencedNames(task.delegateTo), defined, task.pos, where);
+      if (task.module === 'template' && typeof task.args.src === 'string' && !task.args.src.includes('{{')) {
+        try {
+          const file = await readLocalFile(playbook.dir, task.args.src, 'templates');
+          check(referencedNames(file.content.toString('utf8')), defined, task.argPos.src ?? task.pos, `${where} (template ${file.path})`);
+        } catch {
+          // A missing template file is reported by the module on the host's turn.
+        }
+      }
+    }
+  }
+  if (errors.length > 0) throw new ConfigErrors(dedupe(errors));
+}
+
+function safeExprNames(expr: string, pos: SourcePos, errors: ConfigError[]): string[] {
+  try {
+    return exprNames(expr);
+  } catch (e) {
+    errors.push(new ConfigError(`invalid expression '${expr}': ${(e as Error).message}`, pos));
+    return [];
+  }
+}
+
+function namesIn(v: unknown): string[] {
+  if (typeof v === 'string') return v.includes('{{') ? referencedNames(v) : [];
+  if (Array.isArray(v)) return v.flatMap(namesIn);
+  if (v && typeof v === 'object') return Object.values(v).flatMap(namesIn);
+  return [];
+}
+
+function allTasks(play: Play): Task[] {
+  return [...play.sections.pre_tasks, ...play.sections.tasks, ...play.sections.post_tasks, ...play.handlers];
+}
+
+function dedupe(errors: ConfigError[]): ConfigError[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => (seen.has(e.message) ? false : (seen.add(e.message), true)));
+}

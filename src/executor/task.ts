@@ -1,0 +1,364 @@
+import { ConnectionError, ModuleError, RunbookError, TemplateError } from '../core/errors.js';
+import type { ApplyResult, ModuleContext, ModuleDefinition, Plan } from '../core/module.js';
+import type { TaskOutcome, TaskRef } from '../core/types.js';
+import type { Located, Task } from '../playbook/types.js';
+import { evaluate, truthy } from '../template/expr.js';
+import { DecidedAtRunTime, renderDeep, renderString, runtimeUnknown } from '../template/render.js';
+import type { Become } from '../transport/types.js';
+import type { PlayContext } from './context.js';
+import { readLocalFile } from './context.js';
+import { dockerOver } from './docker.js';
+import type { HostState } from './host-state.js';
+import { OMIT, validateParams } from './params.js';
+import type { Vars } from './vars.js';
+import { layeredVars, withVars } from './vars.js';
+
+export const CENSORED = 'the output has been hidden due to no_log: true';
+
+export function taskRef(task: Task, id: string, handler = false): TaskRef {
+  return { id, name: task.name, module: task.module, pos: task.pos, handler };
+}
+
+/** The variables a task sees on a host, by SPEC §3 precedence. */
+export function taskVars(pc: PlayContext, task: Task | undefined, host: HostState, loop?: Vars): Vars {
+  const run = pc.run;
+  const inv = run.inventory;
+  return layeredVars({
+    inventory: host.inventoryVars,
+    play: pc.play.vars,
+    varsFiles: pc.varsFilesVars,
+    task: task?.vars ?? {},
+    registered: host.registered,
+    extra: run.extraVars,
+    loop,
+    magic: {
+      inventory_hostname: host.name,
+      inventory_hostname_short: host.name.split('.')[0],
+      groups: pc.groups,
+      group_names: inv.groupsOf(host.name),
+      hostvars: pc.hostvars,
+      play_hosts: pc.batchHosts,
+      ansible_play_hosts: pc.playHosts,
+      ansible_play_hosts_all: pc.playHosts,
+      ansible_play_batch: pc.batchHosts,
+      ansible_play_name: pc.play.name,
+      ansible_check_mode: run.check,
+      ansible_diff_mode: run.diff,
+      playbook_dir: run.playbook.dir,
+      inventory_file: inv.source,
+      omit: OMIT,
+    },
+  });
+}
+
+/**
+ * Run one task on one host: loop, when, template, validate, plan, apply (unless checking),
+ * changed_when/failed_when, retries; then register and notify. Never throws: every failure
+ * becomes the outcome's status.
+ */
+export async function runTask(pc: PlayContext, task: Task, ref: TaskRef, host: HostState): Promise<TaskOutcome> {
+  const bus = pc.run.bus;
+  bus.emit({ type: 'task:start', play: pc.play.name, host: host.name, task: ref });
+  const started = Date.now();
+  let outcome: TaskOutcome;
+  try {
+    outcome = await runWithLoop(pc, task, host);
+  } catch (e) {
+    outcome = outcomeFromError(e, started);
+  }
+  outcome.durationMs = Date.now() - started;
+  record(task, host, outcome);
+  const shown = task.noLog ? censor(outcome) : outcome;
+  if (outcome.status === 'unreachable') {
+    bus.emit({ type: 'host:unreachable', play: pc.play.name, host: host.name, task: ref, msg: outcome.msg ?? '' });
+  }
+  bus.emit({ type: 'task:done', play: pc.play.name, host: host.name, task: ref, outcome: shown });
+  return outcome;
+}
+
+/** Give other hosts the outcome of a `run_once` task, as Ansible does (registered on all). */
+export function shareOutcome(pc: PlayContext, task: Task, host: HostState, outcome: TaskOutcome): void {
+  if (task.register) host.registered[task.register] = registeredValue(outcome);
+  if (outcome.status === 'changed') for (const n of task.notify) host.notified.add(n);
+}
+
+function outcomeFromError(e: unknown, started: number): TaskOutcome {
+  const durationMs = Date.now() - started;
+  if (e instanceof ConnectionError) return { status: 'unreachable', result: {}, msg: e.message, durationMs };
+  if (e instanceof DecidedAtRunTime) {
+    return { status: 'skipped', result: { skipped: true }, msg: e.message, decidedAtRunTime: true, durationMs };
+  }
+  if (e instanceof ModuleError) return { status: 'failed', result: e.result, msg: e.message, durationMs };
+  if (e instanceof RunbookError) return { status: 'failed', result: {}, msg: e.message, durationMs };
+  const err = e as Error;
+  return { status: 'failed', result: {}, msg: err?.message ?? String(e), durationMs };
+}
+
+async function runWithLoop(pc: PlayContext, task: Task, host: HostState): Promise<TaskOutcome> {
+  if (!task.loop) return runOnce(pc, task, host, taskVars(pc, task, host));
+  const baseVars = taskVars(pc, task, host);
+  const items = loopItems(task.loop, baseVars, task);
+  const results: TaskOutcome[] = [];
+  for (let i = 0; i < items.length; i++) {
+    if (pc.run.signal.aborted) break;
+    const item = items[i];
+    const vars = taskVars(pc, task, host, { [task.loopVar]: item, ansible_loop: { index: i + 1, index0: i, first: i === 0, last: i === items.length - 1, length: items.length } });
+    let one: TaskOutcome;
+    try {
+      one = await runOnce(pc, task, host, vars);
+    } catch (e) {
+      one = outcomeFromError(e, Date.now());
+    }
+    one.item = item;
+    results.push(one);
+    if (one.status === 'unreachable') break;
+  }
+  return combineItems(results);
+}
+
+function loopItems(loop: Located<unknown>, vars: Vars, task: Task): unknown[] {
+  const where = { pos: loop.pos, task: task.name };
+  const value = typeof loop.value === 'string' ? renderString(loop.value, vars, where) : renderDeep(loop.value, vars, where);
+  if (Array.isArray(value)) return value;
+  if (value && typeof value === 'object') {
+    throw new TemplateError(`loop must be a list, found a map (use a list of items)`, loop.pos);
+  }
+  throw new TemplateError(`loop must be a list, found ${JSON.stringify(value)}`, loop.pos);
+}
+
+function combineItems(items: TaskOutcome[]): TaskOutcome {
+  const statuses = items.map((i) => i.status);
+  const status = statuses.includes('unreachable')
+    ? 'unreachable'
+    : statuses.some((s, i) => s === 'failed' && !items[i].ignored)
+      ? 'failed'
+      : statuses.includes('changed')
+        ? 'changed'
+        : items.length > 0 && statuses.every((s) => s === 'skipped')
+          ? 'skipped'
+          : 'ok';
+  const failed = items.find((i) => i.status === 'failed' || i.status === 'unreachable');
+  return {
+    status,
+    result: { results: items.map((i) => ({ ...itemRegistered(i), item: i.item })) },
+    msg: failed?.msg ?? (items.length === 0 ? 'no items' : undefined),
+    diff: items.flatMap((i) => i.diff ?? []),
+    changes: items.flatMap((i) => i.changes ?? []),
+    decidedAtRunTime: items.some((i) => i.decidedAtRunTime) || undefined,
+    durationMs: 0,
+    items,
+  };
+}
+
+function evalConditions(conds: Located[], vars: Vars, task: Task): boolean {
+  for (const c of conds) {
+    if (!truthy(evaluate(c.value, vars, { pos: c.pos, task: task.name }))) return false;
+  }
+  return true;
+}
+
+function resolveBecome(pc: PlayContext, task: Task, vars: Vars): Become | undefined {
+  const on = task.become ?? pc.play.become ?? asBool(vars.ansible_become);
+  if (!on) return undefined;
+  const user = task.becomeUser ?? pc.play.becomeUser ?? (vars.ansible_become_user as string | undefined) ?? 'root';
+  return { user };
+}
+
+function asBool(v: unknown): boolean {
+  if (typeof v === 'string') return ['yes', 'true', 'on', '1'].includes(v.toLowerCase());
+  return Boolean(v);
+}
+
+async function runOnce(pc: PlayContext, task: Task, host: HostState, vars: Vars): Promise<TaskOutcome> {
+  const run = pc.run;
+  const started = Date.now();
+  if (!evalConditions(task.when, vars, task)) {
+    return { status: 'skipped', result: { skipped: true, skip_reason: 'conditional result was false' }, msg: 'conditional result was false', durationMs: 0 };
+  }
+  const mod = run.modules.get(task.module);
+  if (!mod) throw new ModuleError(`unknown module '${task.module}'`);
+  const rendered = renderDeep(task.args, vars, { pos: task.pos, task: task.name }) as Record<string, unknown>;
+  const checked = validateParams(mod, rendered);
+  if (!checked.ok) throw new ModuleError(`invalid parameters for ${mod.name}: ${checked.message}`);
+  const params = checked.params;
+
+  const check = task.checkMode ?? run.check;
+  const diff = task.diff ?? run.diff;
+  const become = resolveBecome(pc, task, vars);
+  let targetName = host.name;
+  let targetVars = vars;
+  if (task.delegateTo) {
+    targetName = String(renderString(task.delegateTo, vars, { pos: task.pos, task: task.name }));
+    const delegated = run.hosts.get(targetName);
+    targetVars = delegated ? delegated.inventoryVars : run.inventory.hostNames.includes(targetName) ? run.inventory.hostVars(targetName) : { ansible_connection: targetName === 'localhost' || targetName === '127.0.0.1' ? 'local' : 'ssh' };
+    targetVars = layeredVars({ inventory: targetVars, play: {}, varsFiles: {}, task: {}, registered: {}, extra: {}, magic: {} });
+  }
+  const transport = run.transportFor(targetName, targetVars);
+  const ctx: ModuleContext = {
+    host: targetName,
+    vars,
+    transport,
+    become,
+    run: (cmd, opts) => transport.exec(cmd, { become, signal: run.signal, ...opts }),
+    docker: () => dockerOver(transport),
+    check,
+    diff,
+    signal: run.signal,
+    playbookDir: run.playbook.dir,
+    readLocalFile: (p, sub) => readLocalFile(run.playbook.dir, p, sub),
+    render: (text, source) => {
+      const out = renderString(text, vars, { task: `${task.name} (${source})` });
+      return typeof out === 'string' ? out : JSON.stringify(out);
+    },
+    log: (m) => {
+      if (run.verbose) run.bus.emit({ type: 'warning', msg: m, host: host.name });
+    },
+  };
+
+  const attempts = task.until.length > 0 ? Math.max(1, (task.retries ?? 3) + 1) : 1;
+  let outcome!: TaskOutcome;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    outcome = await planAndApply(mod, ctx, params, check, task, vars);
+    if (task.until.length === 0 || outcome.status === 'skipped') break;
+    const reg = itemRegistered(outcome);
+    const withResult = withVars(vars, { ...reg, ...(task.register ? { [task.register]: reg } : {}) });
+    if (evalConditions(task.until, withResult, task)) break;
+    if (attempt === attempts) {
+      outcome = { ...outcome, status: 'failed', msg: `retries exhausted (${attempts} attempts): until condition still false` };
+      break;
+    }
+    await sleep((task.delay ?? 5) * 1000, run.signal);
+  }
+  outcome.result.attempts = task.until.length > 0 ? outcome.result.attempts : undefined;
+  outcome.durationMs = Date.now() - started;
+  return outcome;
+}
+
+async function planAndApply(
+  mod: ModuleDefinition<any, any>,
+  ctx: ModuleContext,
+  params: Record<string, unknown>,
+  check: boolean,
+  task: Task,
+  vars: Vars,
+): Promise<TaskOutcome> {
+  const plan: Plan = await mod.plan(ctx, params);
+  const changes = plan.changes.map(describeChange);
+  let status: TaskOutcome['status'];
+  let result: Record<string, unknown> = { ...(plan.result ?? {}) };
+  let msg: string | undefined = plan.summary;
+  if (mod.readOnly || plan.changes.length === 0) {
+    status = 'ok';
+  } else if (check) {
+    if (mod.opaque) {
+      // Its result is only known by running it: report skipped, register "decided at run time".
+      return {
+        status: 'skipped',
+        result: { skipped: true, msg: `not run in check mode: ${plan.summary ?? task.name}` },
+        msg: `${plan.summary ?? task.name} (not run in check mode)`,
+        changes,
+        decidedAtRunTime: true,
+        durationMs: 0,
+      };
+    }
+    status = 'changed';
+  } else {
+    const applied: ApplyResult = await mod.apply(ctx, params, plan);
+    result = { ...result, ...(applied.result ?? {}) };
+    status = applied.failed ? 'failed' : applied.changed === false ? 'ok' : 'changed';
+    msg = applied.msg ?? msg;
+  }
+  // changed_when / failed_when see the result under the register name, as in Ansible.
+  if ((task.changedWhen.length > 0 || task.failedWhen.length > 0)) {
+    const reg = { ...result, changed: status === 'changed', failed: status === 'failed' };
+    const scope = withVars(vars, { ...reg, ...(task.register ? { [task.register]: reg } : {}) });
+    if (task.changedWhen.length > 0 && status !== 'failed') {
+      status = evalConditions(task.changedWhen, scope, task) ? 'changed' : 'ok';
+    }
+    if (task.failedWhen.length > 0) {
+      const failed = evalConditions(task.failedWhen, scope, task);
+      if (failed) {
+        status = 'failed';
+        msg = msg ?? 'failed_when condition was true';
+      } else if (status === 'failed') {
+        status = mod.opaque ? 'changed' : 'ok';
+        if (task.changedWhen.length > 0) status = evalConditions(task.changedWhen, scope, task) ? 'changed' : 'ok';
+      }
+    }
+  }
+  return { status, result, msg, diff: plan.diff, changes, durationMs: 0 };
+}
+
+function describeChange(c: { field: string; before?: unknown; after?: unknown }): string {
+  const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+  if (c.before === undefined && c.after === undefined) return c.field;
+  if (c.before === undefined) return `${c.field}: ${show(c.after)}`;
+  if (c.after === undefined) return `${c.field}: ${show(c.before)} → (removed)`;
+  return `${c.field}: ${show(c.before)} → ${show(c.after)}`;
+}
+
+function itemRegistered(o: TaskOutcome): Record<string, unknown> {
+  return {
+    ...o.result,
+    changed: o.status === 'changed',
+    failed: o.status === 'failed' || o.status === 'unreachable',
+    skipped: o.status === 'skipped',
+    ...(o.msg !== undefined ? { msg: o.msg } : {}),
+  };
+}
+
+/** The value a `register:` stores; in check mode a task that did not run is decided at run time. */
+export function registeredValue(o: TaskOutcome): unknown {
+  const known = itemRegistered(o);
+  if (o.decidedAtRunTime && !o.items) {
+    return runtimeUnknown('a task that did not run in check mode', { skipped: true, changed: false, failed: false });
+  }
+  return known;
+}
+
+function record(task: Task, host: HostState, o: TaskOutcome): void {
+  if (task.register) host.registered[task.register] = registeredValue(o);
+  if (o.status === 'failed' && task.ignoreErrors) o.ignored = true;
+  host.counts.timeMs += o.durationMs;
+  switch (o.status) {
+    case 'unreachable':
+      host.unreachable = true;
+      host.counts.unreachable++;
+      break;
+    case 'failed':
+      if (o.ignored) {
+        host.counts.ok++;
+      } else {
+        host.failed = true;
+        host.counts.failed++;
+      }
+      break;
+    default:
+      host.counts[o.status]++;
+  }
+  if (o.status === 'changed') {
+    for (const n of task.notify) host.notified.add(n);
+  }
+}
+
+function censor(o: TaskOutcome): TaskOutcome {
+  return {
+    ...o,
+    result: { censored: CENSORED },
+    msg: o.status === 'failed' ? CENSORED : undefined,
+    diff: undefined,
+    changes: o.changes ? o.changes.map(() => '(hidden: no_log)') : undefined,
+    items: o.items?.map(censor),
+    item: o.item === undefined ? undefined : '(hidden)',
+  };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    }, { once: true });
+  });
+}

@@ -1,0 +1,143 @@
+import { Listr, type ListrTaskWrapper } from 'listr2';
+import type { HostCounts, RunEvent, TaskOutcome } from '../core/types.js';
+import { emptyCounts } from '../core/types.js';
+import { outcomeDetail, type TextOptions } from './plain.js';
+import { formatMs, statusColor, type Style } from './style.js';
+
+interface HostRow {
+  counts: HostCounts;
+  current?: string;
+  wrapper?: ListrTaskWrapper<unknown, any, any>;
+  finish: (err?: Error) => void;
+  done: Promise<void>;
+  lastFailure?: string;
+}
+
+/**
+ * A listr2 list per play, one row per host: the task it is on while running, its tallies when
+ * done. Details (failures, changes, diffs) print under the list when the play ends, so the
+ * live area stays small.
+ */
+export class LiveReporter {
+  private rows = new Map<string, HostRow>();
+  private listrRun: Promise<unknown> = Promise.resolve();
+  private details: string[] = [];
+
+  constructor(
+    private readonly write: (s: string) => void,
+    private readonly opts: TextOptions,
+    private readonly style: Style,
+  ) {}
+
+  readonly subscriber = (e: RunEvent): void => {
+    switch (e.type) {
+      case 'run:start':
+        this.write(this.style.dim(`${e.check ? 'CHECK ' : ''}${e.playbook} on ${e.inventory}`));
+        break;
+      case 'play:start':
+        this.startPlay(e.play, e.hosts);
+        break;
+      case 'task:start': {
+        const row = this.rows.get(e.host);
+        if (row) {
+          row.current = e.task.handler ? `handler ${e.task.name}` : e.task.name;
+          this.retitle(e.host, row);
+        }
+        break;
+      }
+      case 'task:done':
+        this.taskDone(e.host, e.task.name, e.task.handler === true, e.outcome);
+        break;
+      case 'play:end':
+        for (const [host, row] of this.rows) {
+          row.current = undefined;
+          this.retitle(host, row);
+          row.finish(row.counts.failed || row.counts.unreachable ? new Error(row.lastFailure ?? 'failed') : undefined);
+        }
+        break;
+      case 'warning':
+        this.details.push(this.style.yellow(`warning: ${e.host ? `${e.host}: ` : ''}${e.msg}`));
+        break;
+      default:
+        break;
+    }
+  };
+
+  /** Wait for the current list to finish drawing, then print what it held back. */
+  async flush(): Promise<void> {
+    await this.listrRun.catch(() => undefined);
+    if (this.details.length) this.write(this.details.join('\n'));
+    this.details = [];
+  }
+
+  private startPlay(play: string, hosts: string[]): void {
+    const previous = this.listrRun;
+    const held = this.details;
+    this.details = [];
+    this.rows = new Map();
+    for (const h of hosts) {
+      let finish!: (err?: Error) => void;
+      const done = new Promise<void>((resolve, reject) => {
+        finish = (err) => (err ? reject(err) : resolve());
+      });
+      done.catch(() => undefined);
+      this.rows.set(h, { counts: emptyCounts(), finish, done });
+    }
+    const rows = this.rows;
+    const list = new Listr(
+      [...rows.entries()].map(([host, row]) => ({
+        title: host,
+        task: async (_ctx: unknown, wrapper: ListrTaskWrapper<unknown, any, any>) => {
+          row.wrapper = wrapper;
+          this.retitle(host, row);
+          await row.done;
+        },
+      })),
+      {
+        concurrent: true,
+        exitOnError: false,
+        collectErrors: false,
+        rendererOptions: { collapseErrors: true, showErrorMessage: false },
+      } as never,
+    );
+    this.listrRun = previous.then(async () => {
+      if (held.length) this.write(held.join('\n'));
+      this.write(`\n${this.style.bold(`PLAY ${play}`)}${hosts.length ? '' : this.style.dim(' (no hosts)')}`);
+      await list.run().catch(() => undefined);
+      if (this.details.length) this.write(this.details.join('\n'));
+      this.details = [];
+    });
+  }
+
+  private retitle(host: string, row: HostRow): void {
+    if (!row.wrapper) return;
+    const c = row.counts;
+    const tallies = [
+      c.ok ? this.style.green(`ok ${c.ok}`) : '',
+      c.changed ? this.style.yellow(`${this.opts.check ? 'would change' : 'changed'} ${c.changed}`) : '',
+      c.failed ? this.style.red(`failed ${c.failed}`) : '',
+      c.unreachable ? this.style.red('unreachable') : '',
+      c.skipped ? this.style.cyan(`skipped ${c.skipped}`) : '',
+    ].filter(Boolean);
+    const now = row.current ? this.style.dim(` ▸ ${row.current}`) : this.style.dim(` ${formatMs(c.timeMs)}`);
+    row.wrapper.title = `${host}  ${tallies.join(' · ')}${now}`;
+  }
+
+  private taskDone(host: string, task: string, handler: boolean, o: TaskOutcome): void {
+    const row = this.rows.get(host);
+    if (!row) return;
+    const c = row.counts;
+    if (o.status === 'failed' && !o.ignored) c.failed++;
+    else if (o.status === 'failed') c.ok++;
+    else c[o.status]++;
+    c.timeMs += o.durationMs;
+    if (o.status === 'failed' || o.status === 'unreachable') row.lastFailure = `${task}: ${o.msg ?? o.status}`;
+    this.retitle(host, row);
+    const detail = outcomeDetail(o, this.opts, this.style);
+    if (detail.length && (o.status !== 'ok' || this.opts.verbose)) {
+      const label = statusColor(this.style, o.ignored ? 'ignored' : o.status)(o.ignored ? 'ignored' : o.status);
+      this.details.push(`${label} ${host}  ${handler ? 'handler ' : ''}${task}`);
+      for (const l of detail) this.details.push(`    ${l.split('\n').join('\n    ')}`);
+    }
+  }
+}

@@ -1,0 +1,23 @@
+import type { HostCounts } from '../core/types.js';
+import { formatMs, type Style } from './style.js';
+
+/** The recap table: host · ok · changed · failed · unreachable · skipped · time. */
+export function recapTable(hosts: Record<string, HostCounts>, style: Style): string {
+  const names = Object.keys(hosts);
+  if (names.length === 0) return 'RECAP: no hosts ran';
+  const header = ['host', 'ok', 'changed', 'failed', 'unreachable', 'skipped', 'time'];
+  const rows = names.map((n) => {
+    const c = hosts[n];
+    return [n, String(c.ok), String(c.changed), String(c.failed), String(c.unreachable), String(c.skipped), formatMs(c.timeMs)];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const pad = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const lines = [style.bold('RECAP'), style.dim(pad(header))];
+  for (const [i, r] of rows.entries()) {
+    const c = hosts[names[i]];
+    const line = pad(r);
+    const paint = c.unreachable || c.failed ? style.red : c.changed ? style.yellow : style.green;
+    lines.push(paint(line));
+  }
+  return lines.join('\n');
+}

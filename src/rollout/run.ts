@@ -1,0 +1,110 @@
+import pLimit from 'p-limit';
+import type { RunContext, PlayContext } from '../executor/context.js';
+import { HostState } from '../executor/host-state.js';
+import { SECTIONS, sectionTasks } from '../executor/select.js';
+import { runTask, shareOutcome, taskRef } from '../executor/task.js';
+import { hostvarsView } from '../executor/vars.js';
+import { groupsMap } from '../inventory/groups.js';
+import type { Play } from '../playbook/types.js';
+import { loadVarsFile } from '../playbook/vars-file.js';
+import { flushHandlers } from '../strategy/handlers.js';
+import { free } from '../strategy/free.js';
+import { linear } from '../strategy/linear.js';
+import type { ScheduledTask, TaskRunner } from '../strategy/types.js';
+import { computeBatches, exceedsFailPercentage } from './batches.js';
+
+export interface PlaybookRunResult {
+  /** Hosts that took part, by name. */
+  hosts: Map<string, HostState>;
+  interrupted: boolean;
+  /** A batch crossed max_fail_percentage and the run stopped. */
+  aborted: boolean;
+}
+
+/** Hosts a play targets: its pattern, narrowed by --limit. */
+export function playHosts(run: Pick<RunContext, 'inventory'>, play: Play, limit?: string): string[] {
+  const hosts = run.inventory.select(play.hosts);
+  if (!limit) return hosts;
+  const allowed = new Set(run.inventory.select(limit));
+  return hosts.filter((h) => allowed.has(h));
+}
+
+/** Run every play of the playbook: batches, sections, handlers, fail thresholds. */
+export async function runPlaybook(run: RunContext, limitPattern?: string): Promise<PlaybookRunResult> {
+  const limit = pLimit(Math.max(1, run.forks));
+  let aborted = false;
+  const groups = groupsMap(run.inventory);
+  const hostvars = hostvarsView(run.hosts);
+
+  for (const [playIndex, play] of run.playbook.plays.entries()) {
+    if (run.signal.aborted || aborted) break;
+    const names = playHosts(run, play, limitPattern);
+    for (const n of names) {
+      if (!run.hosts.has(n)) run.hosts.set(n, new HostState(n, run.inventory.hostVars(n)));
+    }
+    run.bus.emit({ type: 'play:start', play: play.name, index: playIndex, hosts: names });
+    if (names.length === 0) {
+      run.bus.emit({ type: 'warning', msg: `play "${play.name}": no hosts matched '${play.hosts}'${limitPattern ? ` with --limit '${limitPattern}'` : ''}` });
+    }
+    const varsFilesVars: Record<string, unknown> = {};
+    for (const f of play.varsFiles) Object.assign(varsFilesVars, await loadVarsFile(f));
+
+    const strategy = play.strategy === 'free' ? free : linear;
+    const handlers: ScheduledTask[] = play.handlers.map((task, i) => ({ task, id: `${playIndex}/handlers/${i}` }));
+    const batches = computeBatches(names, play.serial);
+    for (const [b, batch] of batches.entries()) {
+      if (run.signal.aborted || aborted) break;
+      if (batches.length > 1) run.bus.emit({ type: 'batch:start', play: play.name, batch: b + 1, hosts: batch });
+      const pc: PlayContext = {
+        run,
+        play,
+        playIndex,
+        playHosts: names,
+        batchHosts: batch,
+        varsFilesVars,
+        groups,
+        hostvars: hostvars,
+      };
+      const hosts = batch.map((n) => run.hosts.get(n)!).filter((h) => h.active);
+      const failedBefore = new Set(hosts.filter((h) => h.failed).map((h) => h.name));
+      let stopPlay = false;
+      const runner: TaskRunner = {
+        run: (item, host) => runTask(pc, item.task, taskRef(item.task, item.id, item.id.includes('/handlers/')), host),
+        share: (item, host, outcome) => shareOutcome(pc, item.task, host, outcome),
+        limit: (fn) => limit(fn),
+        stopped: () => run.signal.aborted || stopPlay,
+      };
+      const checkThreshold = () => {
+        const failed = hosts.filter((h) => (h.failed || h.unreachable) && !failedBefore.has(h.name)).length;
+        const max = play.anyErrorsFatal ? 0 : play.maxFailPercentage;
+        if (failed > 0 && exceedsFailPercentage(failed, hosts.length, max)) stopPlay = true;
+      };
+      for (const section of SECTIONS) {
+        const tasks = sectionTasks(play, playIndex, section, run);
+        await strategy(tasks, hosts, wrapThreshold(runner, checkThreshold));
+        if (stopPlay || run.signal.aborted) break;
+        await flushHandlers(handlers, hosts, runner);
+        checkThreshold();
+        if (stopPlay) break;
+      }
+      if (stopPlay) {
+        aborted = true;
+        run.bus.emit({ type: 'warning', msg: `play "${play.name}": too many hosts failed in batch ${b + 1}; no further batches or plays run` });
+      }
+    }
+    run.bus.emit({ type: 'play:end', play: play.name, index: playIndex });
+  }
+  return { hosts: run.hosts, interrupted: run.signal.aborted, aborted };
+}
+
+/** Check the fail threshold after every task so a linear play stops at the task that crossed it. */
+function wrapThreshold(runner: TaskRunner, check: () => void): TaskRunner {
+  return {
+    ...runner,
+    run: async (item, host) => {
+      const o = await runner.run(item, host);
+      check();
+      return o;
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import type { TaskOutcome } from '../core/types.js';
+import type { Strategy } from './types.js';
+
+/**
+ * Each host runs through the tasks at its own pace; forks bound how many hosts work at
+ * once. A run_once task runs on whichever host reaches it first; the others wait for it.
+ */
+export const free: Strategy = async (tasks, hosts, runner) => {
+  const once = new Map<string, Promise<TaskOutcome>>();
+  await Promise.all(
+    hosts.map((h) =>
+      runner.limit(async () => {
+        for (const item of tasks) {
+          if (runner.stopped() || !h.active) return;
+          if (item.task.runOnce) {
+            const pending = once.get(item.id);
+            if (pending) {
+              runner.share(item, h, await pending);
+              continue;
+            }
+            const p = runner.run(item, h);
+            once.set(item.id, p);
+            await p;
+            continue;
+          }
+          await runner.run(item, h);
+        }
+      }),
+    ),
+  );
+};

@@ -1,0 +1,20 @@
+import type { TaskOutcome } from '../core/types.js';
+import type { HostState } from '../executor/host-state.js';
+import type { Task } from '../playbook/types.js';
+
+export interface ScheduledTask {
+  task: Task;
+  id: string;
+}
+
+/** What a strategy may do: run a task on a host, and hand a run_once outcome to others. */
+export interface TaskRunner {
+  run(item: ScheduledTask, host: HostState): Promise<TaskOutcome>;
+  share(item: ScheduledTask, host: HostState, outcome: TaskOutcome): void;
+  /** Bound concurrency (p-limit over --forks). */
+  limit<T>(fn: () => Promise<T>): Promise<T>;
+  /** Stop scheduling new work (interrupt, or a fail threshold crossed). */
+  stopped(): boolean;
+}
+
+export type Strategy = (tasks: ScheduledTask[], hosts: HostState[], runner: TaskRunner) => Promise<void>;

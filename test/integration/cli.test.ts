@@ -1,0 +1,162 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { ssh } from '../fleet/fleet.mjs';
+import { runbook, scratch } from '../support/cli.js';
+
+const fleet = inject('fleet');
+const web = ['h1', 'h2', 'h3'];
+const sh = async (host: string, cmd: string) => (await ssh(fleet, host, cmd)).stdout.trim();
+
+const SITE = `
+- name: End to end
+  hosts: web
+  vars:
+    root: /srv/e2e
+    names: [a, b, c]
+  tasks:
+    - name: Root folder
+      file: { path: "{{ root }}", state: directory, mode: "0755" }
+    - name: One file per name
+      copy: { dest: "{{ root }}/{{ item }}.txt", content: "{{ item }} on {{ inventory_hostname }}\\n" }
+      loop: "{{ names }}"
+      notify: count runs
+    - name: Read a back
+      command: cat {{ root }}/a.txt
+      register: a_file
+      changed_when: false
+    - name: Only where a mentions h1
+      copy: { dest: "{{ root }}/h1-only", content: "{{ a_file.stdout }}" }
+      when: "'h1' in a_file.stdout"
+    - name: Skipped unless asked
+      copy: { dest: "{{ root }}/extra", content: "extra" }
+      tags: [extra]
+  handlers:
+    - name: count runs
+      shell: echo ran >> /srv/e2e/handler-runs
+`;
+
+describe('runbook play on the fleet', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = scratch({ 'site.yml': SITE });
+    await Promise.all(web.map((h) => sh(h, 'rm -rf /srv/e2e /srv/e2e-fail')));
+  });
+
+  it('converges: loops, conditions, registered results, handlers and tags', async () => {
+    const r = await runbook(['play', path.join(dir, 'site.yml'), '-i', fleet.inventoryPath, '--skip-tags', 'extra', '--output', 'json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    for (const h of web) {
+      expect(await sh(h, 'cat /srv/e2e/a.txt /srv/e2e/c.txt')).toBe(`a on ${h}\nc on ${h}`);
+      expect(await sh(h, 'cat /srv/e2e/handler-runs')).toBe('ran');
+      expect(await sh(h, 'test -e /srv/e2e/extra && echo yes || echo no')).toBe('no');
+    }
+    expect(await sh('h1', 'cat /srv/e2e/h1-only')).toBe('a on h1');
+    expect(await sh('h2', 'test -e /srv/e2e/h1-only && echo yes || echo no')).toBe('no');
+    // h1: dir + loop + h1-only + handler changed; command ok. Others skip the h1-only task.
+    expect(r.summary!.hosts.h1).toEqual({ ok: 1, changed: 4, failed: 0, unreachable: 0, skipped: 0 });
+    expect(r.summary!.hosts.h2).toEqual({ ok: 1, changed: 3, failed: 0, unreachable: 0, skipped: 1 });
+    expect(r.summary!.exit).toBe(0);
+  });
+
+  it('changes nothing on the second run', async () => {
+    const r = await runbook(['play', path.join(dir, 'site.yml'), '-i', fleet.inventoryPath, '--skip-tags', 'extra', '--output', 'json', '--detailed-exitcode']);
+    expect(r.code).toBe(0);
+    for (const h of web) expect(r.summary!.hosts[h].changed).toBe(0);
+    expect(await sh('h1', 'cat /srv/e2e/handler-runs')).toBe('ran'); // handler not notified again
+  });
+
+  it('runs only the tagged task with --tags, and reports it with --detailed-exitcode', async () => {
+    const r = await runbook(['play', path.join(dir, 'site.yml'), '-i', fleet.inventoryPath, '--tags', 'extra', '--output', 'json', '--detailed-exitcode', '--limit', 'h2']);
+    expect(r.code).toBe(2);
+    expect(Object.keys(r.summary!.hosts)).toEqual(['h2']);
+    expect(r.summary!.hosts.h2).toEqual({ ok: 0, changed: 1, failed: 0, unreachable: 0, skipped: 0 });
+    expect(await sh('h2', 'cat /srv/e2e/extra')).toBe('extra');
+  });
+
+  it('prints plain lines and a recap when not in a terminal', async () => {
+    const r = await runbook(['play', path.join(dir, 'site.yml'), '-i', fleet.inventoryPath, '--skip-tags', 'extra', '--limit', 'h1']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ok\s+h1\s+Root folder/m);
+    expect(r.stdout).toMatch(/^RECAP$/m);
+    expect(r.stdout).toMatch(/^h1\s+4\s+0\s+0\s+0\s+0\s+\S+$/m);
+  });
+
+  it('writes a JSON report with per-task statuses and diffs', async () => {
+    await sh('h3', 'echo tampered > /srv/e2e/b.txt');
+    const report = path.join(dir, 'report.json');
+    const r = await runbook(['play', path.join(dir, 'site.yml'), '-i', fleet.inventoryPath, '--skip-tags', 'extra', '--limit', 'h3', '--diff', '--check', '--report', report, '--output', 'json']);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(readFileSync(report, 'utf8'));
+    expect(json.hosts.h3.status).toBe('changed');
+    const loop = json.hosts.h3.tasks.find((t: any) => t.name === 'One file per name');
+    expect(loop.status).toBe('changed');
+    expect(loop.diff[0].before).toBe('tampered\n');
+    expect(loop.diff[0].after).toBe('b on h3\n');
+    expect(await sh('h3', 'cat /srv/e2e/b.txt')).toBe('tampered'); // check mode changed nothing
+  });
+
+  it('exits 4 when a host fails, while the other hosts finish', async () => {
+    const d = scratch({
+      'fail.yml': `
+- hosts: web
+  tasks:
+    - name: Fails on h2
+      command: "false"
+      when: inventory_hostname == 'h2'
+    - name: Marker
+      file: { path: /srv/e2e-fail, state: touch }
+`,
+    });
+    const r = await runbook(['play', path.join(d, 'fail.yml'), '-i', fleet.inventoryPath, '--output', 'json']);
+    expect(r.code).toBe(4);
+    expect(r.summary!.hosts.h2.failed).toBe(1);
+    expect(await sh('h1', 'test -e /srv/e2e-fail && echo yes')).toBe('yes');
+    expect(await sh('h3', 'test -e /srv/e2e-fail && echo yes')).toBe('yes');
+    expect(await sh('h2', 'test -e /srv/e2e-fail && echo yes || echo no')).toBe('no');
+  });
+
+  it('exits 8 when a host is unreachable, naming it', async () => {
+    const inv = readFileSync(fleet.inventoryPath, 'utf8').replace(
+      /(\n    lb:\n      hosts:\n)/,
+      '\n    ghost:\n      hosts:\n        ghost1: { ansible_host: 127.0.0.1, ansible_port: 1 }$1',
+    );
+    const d = scratch({ 'inv.yml': inv, 'p.yml': '- hosts: ghost:h1\n  tasks:\n    - command: "true"\n' });
+    const r = await runbook(['play', path.join(d, 'p.yml'), '-i', path.join(d, 'inv.yml')]);
+    expect(r.code).toBe(8);
+    expect(r.stdout).toMatch(/unreachable\s+ghost1/);
+    expect(r.stdout).toMatch(/ECONNREFUSED|refused/i);
+  });
+});
+
+describe('bad input exits 1 with file:line:col and touches no host', () => {
+  const marker = '/srv/e2e-never';
+  const cases: Record<string, { body: string; expect: RegExp }> = {
+    'malformed YAML': {
+      body: `- hosts: web\n  tasks:\n    - file: { path: ${marker}, state: touch }\n    - name: broken\n      command: [unclosed\n`,
+      expect: /bad\.yml:\d+:\d+/,
+    },
+    'a schema violation': {
+      body: `- hosts: web\n  tasks:\n    - file: { path: ${marker}, state: touch }\n    - name: wrong\n      ignore_errors: [1]\n      command: "true"\n`,
+      expect: /bad\.yml:5:\d+/,
+    },
+    'an unknown module': {
+      body: `- hosts: web\n  tasks:\n    - file: { path: ${marker}, state: touch }\n    - cpy: { dest: /tmp/x, content: x }\n`,
+      expect: /bad\.yml:4:\d+.*did you mean 'copy'/s,
+    },
+    'an undefined variable': {
+      body: `- hosts: web\n  tasks:\n    - file: { path: ${marker}, state: touch }\n    - copy: { dest: /tmp/x, content: "{{ no_such_var }}" }\n`,
+      expect: /bad\.yml:4:\d+.*no_such_var/s,
+    },
+  };
+  for (const [name, c] of Object.entries(cases)) {
+    it(name, async () => {
+      const d = scratch({ 'bad.yml': c.body });
+      const r = await runbook(['play', path.join(d, 'bad.yml'), '-i', fleet.inventoryPath]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(c.expect);
+      expect(await sh('h1', `test -e ${marker} && echo yes || echo no`)).toBe('no');
+    });
+  }
+});
