@@ -22,6 +22,8 @@ export class LiveReporter {
   private rows = new Map<string, HostRow>();
   private listrRun: Promise<unknown> = Promise.resolve();
   private details: string[] = [];
+  /** Finished-task details of the current play, grouped: identical details on many hosts print once. */
+  private grouped = new Map<string, { head: (hosts: string) => string; hosts: string[]; body: string[] }>();
 
   constructor(
     private readonly write: (s: string) => void,
@@ -49,6 +51,12 @@ export class LiveReporter {
         this.taskDone(e.host, e.task.name, e.task.handler === true, e.outcome);
         break;
       case 'play:end':
+        for (const g of this.grouped.values()) {
+          const order = [...this.rows.keys()];
+          g.hosts.sort((a, b) => order.indexOf(a) - order.indexOf(b));
+          this.details.push(g.head(g.hosts.join(', ')), ...g.body);
+        }
+        this.grouped = new Map();
         for (const [host, row] of this.rows) {
           row.current = undefined;
           this.retitle(host, row);
@@ -135,9 +143,15 @@ export class LiveReporter {
     this.retitle(host, row);
     const detail = outcomeDetail(o, this.opts, this.style);
     if (detail.length && (o.status !== 'ok' || this.opts.verbose)) {
-      const label = statusColor(this.style, o.ignored ? 'ignored' : o.status)(o.ignored ? 'ignored' : o.status);
-      this.details.push(`${label} ${host}  ${handler ? 'handler ' : ''}${task}`);
-      for (const l of detail) this.details.push(`    ${l.split('\n').join('\n    ')}`);
+      const status = o.ignored ? 'ignored' : o.status;
+      const body = detail.map((l) => `    ${l.split('\n').join('\n    ')}`);
+      const key = [status, handler, task, ...body].join('\0');
+      const group = this.grouped.get(key);
+      if (group) group.hosts.push(host);
+      else {
+        const label = statusColor(this.style, status)(status);
+        this.grouped.set(key, { head: (hosts) => `${label} ${hosts}  ${handler ? 'handler ' : ''}${task}`, hosts: [host], body });
+      }
     }
   }
 }

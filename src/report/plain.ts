@@ -20,7 +20,7 @@ export function outcomeDetail(o: TaskOutcome, opts: TextOptions, style: Style): 
     else if (typeof r.stdout === 'string' && r.stdout && opts.verbose) lines.push(...tail(r.stdout, 10).map((l) => style.dim(`stdout: ${l}`)));
   } else if (o.decidedAtRunTime) {
     if (o.msg) lines.push(style.dim(o.msg.includes('run time') || o.msg.includes('check mode') ? o.msg : `${o.msg} (decided at run time)`));
-  } else if (o.status === 'changed') {
+  } else if (o.status === 'changed' && (opts.check || opts.verbose || opts.diff)) {
     const verb = opts.check ? 'would change' : 'changed';
     if (o.items) {
       for (const it of o.items) {

@@ -452,13 +452,9 @@ function helperName(p: Node): string | undefined {
   return !pe.data && pe.depth === 0 && pe.parts.length === 1 && pe.original === pe.parts[0] ? pe.parts[0] : undefined;
 }
 
+/** Exactly one `{{ expr }}` and nothing around it: text around it (even a newline) makes a string. */
 function isSingle(body: Node[]): boolean {
-  let mustaches = 0;
-  for (const s of body) {
-    if (s.type === 'MustacheStatement') mustaches++;
-    else if (s.type !== 'ContentStatement' || /\S/.test(String(s.value))) return false;
-  }
-  return mustaches === 1;
+  return body.length === 1 && body[0].type === 'MustacheStatement';
 }
 
 /** Parse (after Jinja translation) into a Handlebars AST; errors carry a source offset. */

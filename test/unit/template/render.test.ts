@@ -30,9 +30,12 @@ describe('renderString: value versus text', () => {
     expect(renderString('', vars)).toBe('');
   });
 
-  it('yields the value of a single {{ expr }}, whitespace around allowed', () => {
+  it('yields the value of a single {{ expr }} with nothing around it', () => {
     expect(renderString('{{ servers }}', vars)).toEqual(['a', 'b']);
-    expect(renderString('  {{port}} ', vars)).toBe(8080);
+    expect(renderString('{{port}}', vars)).toBe(8080);
+    // Text around it, even a newline, makes it a string: "{{ x }}\n" keeps its newline.
+    expect(renderString('{{ port }}\n', vars)).toBe('8080\n');
+    expect(renderString(' {{ port }}', vars)).toBe(' 8080');
     expect(renderString('{{ cfg }}', vars)).toEqual({ x: 1 });
     expect(renderString('{{ on }}', vars)).toBe(true);
     expect(renderString('{{ empty }}', vars)).toBeNull();
