@@ -18,6 +18,7 @@ function moduleMap(): Map<string, ModuleDefinition<any, any>> {
 /** Run the CLI; resolves to the process exit code (SPEC §2). */
 export async function main(argv: string[], io?: Partial<CliIO>): Promise<number> {
   const controller = new AbortController();
+  const abortController = new AbortController();
   const full: CliIO = {
     cwd: process.cwd(),
     out: (s) => process.stdout.write(`${s}\n`),
@@ -26,13 +27,20 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
     color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
     modules: moduleMap(),
     signal: controller.signal,
+    abort: abortController.signal,
     ...io,
   };
   let exit: number = EXIT.OK;
   let verbose = false;
   const onSignal = () => {
-    if (controller.signal.aborted) process.exit(EXIT.INTERRUPTED);
-    full.err('interrupt: finishing in-flight tasks (press again to quit now)');
+    // First: start nothing new, let in-flight tasks finish. Second: abort them. Third: leave now.
+    if (abortController.signal.aborted) process.exit(EXIT.INTERRUPTED);
+    if (controller.signal.aborted) {
+      full.err('interrupt: aborting in-flight tasks (press again to quit at once)');
+      abortController.abort();
+      return;
+    }
+    full.err('interrupt: finishing in-flight tasks, starting nothing new (press again to abort them)');
     controller.abort();
   };
   if (!io) {

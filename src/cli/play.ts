@@ -46,8 +46,10 @@ export interface CliIO {
   isTTY: boolean;
   color: boolean;
   modules: ReadonlyMap<string, ModuleDefinition<any, any>>;
-  /** Aborted on SIGINT/SIGTERM. */
+  /** Aborted on the first SIGINT/SIGTERM: start nothing new. */
   signal: AbortSignal;
+  /** Aborted on the second: abort what is in flight. */
+  abort: AbortSignal;
 }
 
 const splitList = (s?: string) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : []);
@@ -108,6 +110,7 @@ export async function playCommand(playbookArg: string, opts: PlayOptions, io: Cl
     transportFor: (host, vars) => pool.get(connectionSpecFromVars(host, vars)),
     bus,
     signal: io.signal,
+    abort: io.abort,
   };
   const started = Date.now();
   bus.emit({

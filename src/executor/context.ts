@@ -25,7 +25,10 @@ export interface RunContext {
   /** The pooled transport of a host (by inventory name), opened on first use. */
   transportFor(host: string, vars: Vars): Transport;
   bus: EventBus;
+  /** Stop starting new work (first interrupt); in-flight tasks finish. */
   signal: AbortSignal;
+  /** Abort in-flight commands too (second interrupt). */
+  abort: AbortSignal;
 }
 
 /** What the tasks of one play share. */

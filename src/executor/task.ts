@@ -199,11 +199,11 @@ async function runOnce(pc: PlayContext, task: Task, host: HostState, vars: Vars)
     vars,
     transport,
     become,
-    run: (cmd, opts) => transport.exec(cmd, { become, signal: run.signal, ...opts }),
+    run: (cmd, opts) => transport.exec(cmd, { become, signal: run.abort, ...opts }),
     docker: () => dockerOver(transport),
     check,
     diff,
-    signal: run.signal,
+    signal: run.abort,
     playbookDir: run.playbook.dir,
     readLocalFile: (p, sub) => readLocalFile(run.playbook.dir, p, sub),
     render: (text, source) => {

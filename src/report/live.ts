@@ -105,6 +105,7 @@ export class LiveReporter {
         concurrent: true,
         exitOnError: false,
         collectErrors: false,
+        registerSignalListeners: false,
         rendererOptions: { collapseErrors: true, showErrorMessage: false },
       } as never,
     );

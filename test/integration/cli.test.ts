@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { ssh } from '../fleet/fleet.mjs';
-import { runbook, scratch } from '../support/cli.js';
+import { REPO, runbook, scratch } from '../support/cli.js';
 
 const fleet = inject('fleet');
 const web = ['h1', 'h2', 'h3'];
@@ -127,6 +128,44 @@ describe('runbook play on the fleet', () => {
     expect(r.code).toBe(8);
     expect(r.stdout).toMatch(/unreachable\s+ghost1/);
     expect(r.stdout).toMatch(/ECONNREFUSED|refused/i);
+  });
+});
+
+describe('interrupts', () => {
+  it('SIGINT lets in-flight tasks finish, starts nothing new, prints the recap and exits 130', async () => {
+    await sh('h1', 'rm -f /srv/int-first /srv/int-second');
+    const d = scratch({
+      'slow.yml': `
+- hosts: h1
+  tasks:
+    - name: First
+      shell: sleep 2 && touch /srv/int-first
+    - name: Second
+      file: { path: /srv/int-second, state: touch }
+`,
+    });
+    const child = spawn(process.execPath, [path.join(REPO, 'bin/runbook.js'), 'play', path.join(d, 'slow.yml'), '-i', fleet.inventoryPath], {
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    let out = '';
+    child.stdout.on('data', (b) => (out += b));
+    child.stderr.on('data', (b) => (out += b));
+    // Wait until the first task is running, then interrupt.
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        if (out.includes('PLAY')) {
+          clearInterval(t);
+          setTimeout(resolve, 700);
+        }
+      }, 50);
+    });
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(130);
+    expect(out).toMatch(/^changed\s+h1\s+First/m);
+    expect(out).toMatch(/RECAP/);
+    expect(await sh('h1', 'test -e /srv/int-first && echo yes')).toBe('yes');
+    expect(await sh('h1', 'test -e /srv/int-second && echo yes || echo no')).toBe('no');
   });
 });
 
