@@ -2,7 +2,7 @@ import { ModuleError } from '../src/core/errors.js';
 import { defineModule } from '../src/core/module.js';
 import type { Command } from '../src/transport/types.js';
 import { CHDIR_EXEC_SCRIPT, guardProperties, planCommand, runCommand, type GuardParams } from './_lib/command.js';
-import { displayArgv, splitShellWords, ShellWordsError } from './_lib/shell-words.js';
+import { displayArgv, splitShellWords, ShellWordsError } from '../src/core/shell-words.js';
 
 export interface CommandParams extends GuardParams {
   cmd?: string;

@@ -6,66 +6,11 @@
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../core/errors.js';
+import { splitShellWords as shellWords } from '../core/shell-words.js';
 import type { ConnectionSpec } from './types.js';
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
-/** Split a string into words the way a POSIX shell would (quotes and backslashes; no expansion). */
-export function shellWords(s: string): string[] {
-  const words: string[] = [];
-  let cur = '';
-  let inWord = false;
-  let i = 0;
-  while (i < s.length) {
-    const c = s[i]!;
-    if (c === ' ' || c === '\t' || c === '\n') {
-      if (inWord) words.push(cur);
-      cur = '';
-      inWord = false;
-      i++;
-    } else if (c === "'") {
-      const end = s.indexOf("'", i + 1);
-      if (end < 0) throw new Error(`unterminated ' in: ${s}`);
-      cur += s.slice(i + 1, end);
-      inWord = true;
-      i = end + 1;
-    } else if (c === '"') {
-      i++;
-      inWord = true;
-      for (;;) {
-        if (i >= s.length) throw new Error(`unterminated " in: ${s}`);
-        const d = s[i]!;
-        if (d === '"') {
-          i++;
-          break;
-        }
-        if (d === '\\' && i + 1 < s.length && '"\\$`\n'.includes(s[i + 1]!)) {
-          if (s[i + 1] !== '\n') cur += s[i + 1];
-          i += 2;
-        } else {
-          cur += d;
-          i++;
-        }
-      }
-    } else if (c === '\\') {
-      if (i + 1 < s.length) {
-        if (s[i + 1] !== '\n') {
-          cur += s[i + 1];
-          inWord = true;
-        }
-        i += 2;
-      } else {
-        i++;
-      }
-    } else {
-      cur += c;
-      inWord = true;
-      i++;
-    }
-  }
-  if (inWord) words.push(cur);
-  return words;
-}
 
 export interface SshArgOptions {
   proxyJump?: string;

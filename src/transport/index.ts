@@ -7,7 +7,7 @@ import { SshTransport, type SshTransportOptions } from './ssh.js';
 import type { ConnectionSpec, Transport } from './types.js';
 
 export type * from './types.js';
-export { connectionSpecFromVars, parseSshArgs, shellWords } from './connection-spec.js';
+export { connectionSpecFromVars, parseSshArgs } from './connection-spec.js';
 export { LocalTransport } from './local.js';
 export { commandArgv, commandLine, quote, quoteArgv } from './quote.js';
 export { SshTransport, type SshTransportOptions } from './ssh.js';

@@ -2,7 +2,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/core/errors.js';
-import { connectionSpecFromVars, parseSshArgs, shellWords } from '../../../src/transport/connection-spec.js';
+import { splitShellWords as shellWords } from '../../../src/core/shell-words.js';
+import { connectionSpecFromVars, parseSshArgs } from '../../../src/transport/connection-spec.js';
 import { parseJumpHost } from '../../../src/transport/ssh.js';
 
 describe('shellWords', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { displayArgv, splitShellWords } from '../../../../modules/_lib/shell-words.js';
+import { displayArgv, splitShellWords } from '../../../../src/core/shell-words.js';
 
 describe('splitShellWords', () => {
   it.each<[string, string[]]>([

@@ -1,0 +1,689 @@
+#!/usr/bin/env node
+// runbook against ansible-playbook, side by side in one run, on the same fleet of real SSH
+// hosts (test/fleet): the same 12-task + 1-handler workload (bench/workload/), written once
+// for each tool. Measures the wall time of whole processes, repeats each way, and prints
+// medians, ranges and ratios. It also checks that both tools leave the same files on every
+// host and that reruns change nothing; it exits 1 when a run failed or the results differ.
+//
+//   node bench/playbook-bench.mjs [--hosts 10] [--rounds 3] [--forks 10] [--budget 540]
+//                                 [--no-extras] [--no-build] [--down]
+//
+// Results: a table on stdout, bench/results/latest.json, and every process's output in
+// bench/results/logs/. Traffic goes only to 127.0.0.1 and the fleet's containers.
+// See bench/README.md.
+import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import YAML from 'yaml';
+import { ensurePrereqs } from '../test/fleet/prereqs.mjs';
+import { ensureImages, run, ssh, sshArgs, startFleet, stopFleet } from '../test/fleet/fleet.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..');
+const WORKLOAD = path.join(HERE, 'workload');
+const RESULTS = path.join(HERE, 'results');
+const LOGS = path.join(RESULTS, 'logs');
+const FLEET_NAME = 'bench';
+const REMOTE_ROOT = '/srv/bench';
+const MITOGEN_STRATEGIES = '/usr/lib/python3/dist-packages/ansible_mitogen/plugins/strategy';
+const PROCESS_TIMEOUT_MS = 300_000;
+
+const { values: opt } = parseArgs({
+  options: {
+    hosts: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '3' },
+    forks: { type: 'string', default: '10' },
+    budget: { type: 'string', default: '540' },
+    'no-extras': { type: 'boolean', default: false },
+    'no-build': { type: 'boolean', default: false },
+    down: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (opt.help) {
+  console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 13).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+  process.exit(0);
+}
+const HOSTS = intOpt('hosts', 1, 64);
+const ROUNDS = intOpt('rounds', 1, 20);
+const FORKS = intOpt('forks', 1, 200);
+const BUDGET_S = intOpt('budget', 30, 36_000);
+
+function intOpt(name, min, max) {
+  const n = Number(opt[name]);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    console.error(`--${name} must be an integer ${min}..${max}, got ${opt[name]}`);
+    process.exit(1);
+  }
+  return n;
+}
+
+const started = Date.now();
+const elapsed = () => (Date.now() - started) / 1000;
+const say = (msg) => process.stderr.write(`[bench ${elapsed().toFixed(0).padStart(3)} s] ${msg}\n`);
+const problems = [];
+const problem = (msg) => {
+  problems.push(msg);
+  say(`PROBLEM: ${msg}`);
+};
+
+// ---------------------------------------------------------------------------
+// the ways measured
+
+/** key -> what it is; `vs` names the runbook way its ratio is taken against. */
+const WAYS = {
+  'runbook-first': { label: 'runbook, first run (clean hosts)', vs: 'runbook-first' },
+  'runbook-rerun': { label: 'runbook, rerun (nothing to change)', vs: 'runbook-rerun' },
+  'runbook-check': { label: 'runbook --check (nothing to change)', vs: 'runbook-rerun' },
+  floor: { label: 'raw floor: 13 shell commands, 1 ssh master per host', vs: 'runbook-first' },
+  'ansible-first': { label: 'ansible-playbook, pipelining + N forks, first run', vs: 'runbook-first' },
+  'ansible-rerun': { label: 'ansible-playbook, pipelining + N forks, rerun', vs: 'runbook-rerun' },
+  'mitogen-first': { label: 'ansible-playbook, mitogen_linear + N forks, first run', vs: 'runbook-first' },
+  'mitogen-rerun': { label: 'ansible-playbook, mitogen_linear + N forks, rerun', vs: 'runbook-rerun' },
+  'default-first': { label: 'ansible-playbook, default settings (5 forks), first run', vs: 'runbook-first' },
+  'default-rerun': { label: 'ansible-playbook, default settings (5 forks), rerun', vs: 'runbook-rerun' },
+  'facts-first': { label: 'ansible-playbook, default settings + fact gathering, first run', vs: 'runbook-first' },
+};
+for (const w of Object.values(WAYS)) w.label = w.label.replace('N forks', `${FORKS} forks`);
+const measured = Object.fromEntries(Object.keys(WAYS).map((k) => [k, []]));
+
+// ---------------------------------------------------------------------------
+// setup: packages, fleet, build
+
+function aptInstall(pkgs) {
+  if (process.getuid?.() !== 0) throw new Error(`missing ${pkgs.join(' ')}; install as root: apt-get install ${pkgs.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  say(`apt-get install ${pkgs.join(' ')}`);
+  spawnSync('apt-get', ['update', '-qq'], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  const r = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  return r.status === 0;
+}
+
+const which = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).stdout.trim() || null;
+
+function ensureTools() {
+  const want = [];
+  if (!which('ansible-playbook')) want.push('ansible-core');
+  if (!fs.existsSync(MITOGEN_STRATEGIES) && !opt['no-extras']) want.push('ansible-mitogen');
+  if (!fs.existsSync('/usr/bin/time')) want.push('time');
+  if (want.length > 0 && !aptInstall(want)) {
+    // ansible-mitogen is optional: retry without it.
+    const rest = want.filter((p) => p !== 'ansible-mitogen');
+    if (rest.length > 0 && rest.length < want.length) aptInstall(rest);
+  }
+  if (!which('ansible-playbook')) throw new Error('ansible-playbook is not installed and could not be installed (apt-get install ansible-core)');
+}
+
+function versionOf(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.split('\n')[0].trim() : null;
+}
+
+function dpkgVersion(pkg) {
+  const r = spawnSync('dpkg-query', ['-W', '-f', '${Version}', pkg], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+// ---------------------------------------------------------------------------
+// running a process and measuring it
+
+let logSeq = 0;
+
+/**
+ * Runs argv to completion; wall time from spawn to exit in seconds. Under /usr/bin/time when
+ * present, for peak RSS (KiB, largest single process of the tree) and user+sys CPU seconds.
+ */
+function timed(name, cmd, args, { cwd = ROOT, env = process.env } = {}) {
+  const rusageFile = path.join(os.tmpdir(), `runbook-bench-${process.pid}-${++logSeq}.time`);
+  const useTime = fs.existsSync('/usr/bin/time');
+  const argv = useTime ? ['/usr/bin/time', '-f', '%M %U %S', '-o', rusageFile, cmd, ...args] : [cmd, ...args];
+  return new Promise((resolve) => {
+    const load = os.loadavg()[0];
+    const t0 = performance.now();
+    const child = spawn(argv[0], argv.slice(1), { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = [];
+    const err = [];
+    child.stdout.on('data', (d) => out.push(d));
+    child.stderr.on('data', (d) => err.push(d));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, PROCESS_TIMEOUT_MS);
+    child.on('error', (e) => err.push(Buffer.from(String(e))));
+    child.on('close', (code, signal) => {
+      const wall = (performance.now() - t0) / 1000;
+      clearTimeout(timer);
+      const stdout = Buffer.concat(out).toString();
+      const stderr = Buffer.concat(err).toString();
+      let maxRssKiB = null;
+      let cpuS = null;
+      try {
+        const last = fs.readFileSync(rusageFile, 'utf8').trim().split('\n').pop() ?? '';
+        const [rss, user, sys] = last.split(' ').map(Number);
+        if (Number.isFinite(rss)) maxRssKiB = rss;
+        if (Number.isFinite(user) && Number.isFinite(sys)) cpuS = Number((user + sys).toFixed(2));
+      } catch {
+        /* no rusage */
+      }
+      fs.rmSync(rusageFile, { force: true });
+      const logFile = path.join(LOGS, `${name}.log`);
+      fs.writeFileSync(logFile, `$ ${[cmd, ...args].join(' ')}\n# exit ${code ?? signal}${timedOut ? ' (timeout)' : ''}, ${wall.toFixed(2)} s\n\n${stdout}\n--- stderr ---\n${stderr}`);
+      resolve({ code: code ?? -1, timedOut, wall, stdout, stderr, maxRssKiB, cpuS, load, logFile });
+    });
+  });
+}
+
+function record(way, round, res, extra = {}) {
+  const entry = {
+    round,
+    wall_s: Number(res.wall.toFixed(3)),
+    ok: res.ok,
+    max_rss_kib: res.maxRssKiB,
+    cpu_s: res.cpuS,
+    load1: Number(res.load.toFixed(2)),
+    ...extra,
+  };
+  measured[way].push(entry);
+  say(`${WAYS[way].label}: ${res.wall.toFixed(2)} s${res.ok ? '' : '  FAILED'}${res.maxRssKiB ? `, peak RSS ${(res.maxRssKiB / 1024).toFixed(0)} MiB` : ''}`);
+  return entry;
+}
+
+// ---------------------------------------------------------------------------
+// runbook
+
+const RUNBOOK_PLAYBOOK = path.join(WORKLOAD, 'runbook.yml');
+
+function parseJsonLines(text) {
+  const events = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      events.push(JSON.parse(line));
+    } catch {
+      /* not an event */
+    }
+  }
+  return events;
+}
+
+async function runRunbook(way, round, fleet, extraArgs, expect) {
+  const res = await timed(`${way}-r${round}`, process.execPath, [
+    path.join(ROOT, 'bin', 'runbook.js'), 'play', RUNBOOK_PLAYBOOK, '-i', fleet.inventoryPath,
+    '--output', 'json', '--forks', String(FORKS), ...extraArgs,
+  ]);
+  const events = parseJsonLines(res.stdout);
+  const summary = events.findLast((e) => e.type === 'summary');
+  const tallies = summary?.hosts ? Object.values(summary.hosts) : [];
+  const changed = tallies.reduce((n, t) => n + (t.changed ?? 0), 0);
+  const bad = tallies.reduce((n, t) => n + (t.failed ?? 0) + (t.unreachable ?? 0), 0);
+  res.ok = res.code === 0 && !!summary && summary.exit === 0 && bad === 0 && tallies.length === fleet.hosts.length;
+  if (!res.ok) {
+    const failures = events.filter((e) => e.type === 'task:done' && e.outcome && !['ok', 'changed', 'skipped'].includes(e.outcome.status));
+    const first = failures[0];
+    const why = first
+      ? `task "${first.task?.name}" (${first.task?.pos?.file}:${first.task?.pos?.line}) on ${first.host}: ${first.outcome.status}: ${
+          first.outcome.error?.message ?? first.outcome.msg ?? first.outcome.message ?? JSON.stringify(first.outcome).slice(0, 400)
+        }`
+      : `exit ${res.code}${res.timedOut ? ' (timeout)' : ''}: ${(res.stderr || res.stdout).trim().split('\n').slice(-8).join(' | ')}`;
+    problem(`${WAYS[way].label} (round ${round}) failed: ${why} [log: ${path.relative(ROOT, res.logFile)}]`);
+  } else if (expect === 'unchanged' && changed !== 0) {
+    res.ok = false;
+    problem(`${WAYS[way].label} (round ${round}) reported ${changed} changed task results; expected 0 [log: ${path.relative(ROOT, res.logFile)}]`);
+  } else if (expect === 'changed' && changed === 0) {
+    res.ok = false;
+    problem(`${WAYS[way].label} (round ${round}) changed nothing on clean hosts [log: ${path.relative(ROOT, res.logFile)}]`);
+  }
+  return record(way, round, res, { changed });
+}
+
+// ---------------------------------------------------------------------------
+// ansible-playbook
+
+/** The environment without any inherited ANSIBLE_* setting, plus ours. */
+function ansibleEnv(settings, controlDir) {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ANSIBLE_')));
+  return {
+    ...env,
+    ANSIBLE_NOCOLOR: '1',
+    ANSIBLE_RETRY_FILES_ENABLED: 'false',
+    ANSIBLE_HOST_KEY_CHECKING: 'True', // the inventory points at the fleet's known_hosts, strict
+    ANSIBLE_PYTHON_INTERPRETER: '/usr/bin/python3',
+    ANSIBLE_SSH_CONTROL_PATH_DIR: controlDir, // every process starts without open connections
+    ...settings,
+  };
+}
+
+const ANSIBLE_SETTINGS = {
+  ansible: { ANSIBLE_FORKS: String(FORKS), ANSIBLE_PIPELINING: 'True' },
+  mitogen: { ANSIBLE_FORKS: String(FORKS), ANSIBLE_STRATEGY_PLUGINS: MITOGEN_STRATEGIES, ANSIBLE_STRATEGY: 'mitogen_linear' },
+  default: {},
+  facts: {},
+};
+
+function parseRecap(text) {
+  const hosts = {};
+  const re = /^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)/gm;
+  for (const m of text.matchAll(re)) {
+    hosts[m[1]] = { ok: +m[2], changed: +m[3], unreachable: +m[4], failed: +m[5], skipped: +m[6] };
+  }
+  return hosts;
+}
+
+/** Closes the ssh ControlMaster processes a run left in its control dir (ControlPersist). */
+async function closeMasters(controlDir) {
+  let names = [];
+  try {
+    names = fs.readdirSync(controlDir);
+  } catch {
+    return;
+  }
+  await Promise.all(
+    names.map((n) => run('ssh', ['-o', `ControlPath=${path.join(controlDir, n)}`, '-O', 'exit', 'x'], { allowFail: true, timeoutMs: 10_000 })),
+  );
+  fs.rmSync(controlDir, { recursive: true, force: true });
+}
+
+async function runAnsible(way, round, fleet, variant, playbook, expect) {
+  const controlDir = fs.mkdtempSync(path.join(os.tmpdir(), 'runbook-bench-cp-'));
+  const res = await timed(`${way}-r${round}`, 'ansible-playbook', ['-i', fleet.inventoryPath, playbook], {
+    cwd: path.dirname(playbook),
+    env: ansibleEnv(ANSIBLE_SETTINGS[variant], controlDir),
+  });
+  await closeMasters(controlDir);
+  const recap = parseRecap(res.stdout);
+  const tallies = Object.values(recap);
+  const changed = tallies.reduce((n, t) => n + t.changed, 0);
+  const bad = tallies.reduce((n, t) => n + t.failed + t.unreachable, 0);
+  res.ok = res.code === 0 && bad === 0 && tallies.length === fleet.hosts.length;
+  if (!res.ok) {
+    const fatal = res.stdout.split('\n').find((l) => /^(fatal|failed):/.test(l));
+    problem(`${WAYS[way].label} (round ${round}) failed: exit ${res.code}${fatal ? `: ${fatal.slice(0, 300)}` : ''} [log: ${path.relative(ROOT, res.logFile)}]`);
+  } else if (expect === 'unchanged' && changed !== 0) {
+    res.ok = false;
+    problem(`${WAYS[way].label} (round ${round}) reported ${changed} changed; expected 0 [log: ${path.relative(ROOT, res.logFile)}]`);
+  }
+  return record(way, round, res, { changed });
+}
+
+/** ansible.yml with fact gathering on, in a temp folder beside copies of files/ and templates/. */
+function factsPlaybook() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runbook-bench-facts-'));
+  const text = fs.readFileSync(path.join(WORKLOAD, 'ansible.yml'), 'utf8');
+  if (!/^ {2}gather_facts: false$/m.test(text)) throw new Error('bench/workload/ansible.yml has no "  gather_facts: false" line');
+  fs.writeFileSync(path.join(dir, 'ansible.yml'), text.replace(/^ {2}gather_facts: false$/m, '  gather_facts: true'));
+  for (const sub of ['files', 'templates']) fs.cpSync(path.join(WORKLOAD, sub), path.join(dir, sub), { recursive: true });
+  return { playbook: path.join(dir, 'ansible.yml'), cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+// ---------------------------------------------------------------------------
+// the raw floor: the workload's effect as 13 plain shell commands per host, sequential over one
+// OpenSSH ControlMaster connection per host, hosts in parallel, connect and disconnect included.
+
+function workloadFacts() {
+  const play = YAML.parse(fs.readFileSync(path.join(WORKLOAD, 'ansible.yml'), 'utf8'), { version: '1.1' })[0];
+  const task = (name) => {
+    const t = play.tasks.find((x) => x.name.startsWith(name));
+    if (!t) throw new Error(`bench/workload/ansible.yml has no task "${name}"`);
+    return t;
+  };
+  return {
+    vars: play.vars,
+    motd: task('Message of the day').copy.content,
+    limits: task('Limits').copy.content,
+    items: task('Data files').loop,
+    template: fs.readFileSync(path.join(WORKLOAD, 'templates', 'app.conf.j2'), 'utf8'),
+    tool: fs.readFileSync(path.join(WORKLOAD, 'files', 'tool.sh'), 'utf8'),
+  };
+}
+
+/** `{{ name }}` substitution, enough for the workload's plain variables. */
+const fill = (text, vars) =>
+  text.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (_, name) => {
+    const v = name.split('.').reduce((o, k) => o?.[k], vars);
+    if (v === undefined) throw new Error(`floor: no value for ${name}`);
+    return String(v);
+  });
+
+function spawnExit(cmd, args) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: 'ignore' });
+    child.on('error', () => resolve(-1));
+    child.on('exit', (code) => resolve(code ?? -1));
+  });
+}
+
+async function floorHost(fleet, host, facts) {
+  const R = REMOTE_ROOT;
+  const sock = path.join(os.tmpdir(), `runbook-bench-floor-${process.pid}-${host.name}`);
+  const base = sshArgs(fleet, host);
+  const dest = base[base.length - 1];
+  const opts = base.slice(0, -1);
+  const vars = { ...facts.vars, inventory_hostname: host.name };
+  if ((await spawnExit('ssh', [...opts, '-f', '-N', '-M', '-S', sock, dest])) !== 0) throw new Error(`floor: ssh master to ${host.name} failed`);
+  const exec = async (cmd, input) => {
+    const r = await run('ssh', [...opts, '-S', sock, '-o', 'ControlMaster=no', dest, cmd], { input, allowFail: true, timeoutMs: 60_000 });
+    if (r.code !== 0) throw new Error(`floor: ${host.name}: ${cmd}: exit ${r.code}: ${r.stderr.trim()}`);
+    return r.stdout;
+  };
+  try {
+    await exec(`mkdir -p ${R}/conf ${R}/data ${R}/bin ${R}/state ${R}/releases/v1 && chmod 755 ${R}/conf ${R}/data ${R}/bin ${R}/state ${R}/releases ${R}/releases/v1`);
+    await exec(`cat > ${R}/conf/motd && chmod 644 ${R}/conf/motd`, fill(facts.motd, vars));
+    await exec(`cat > ${R}/bin/tool.sh`, facts.tool);
+    await exec(`cat > ${R}/conf/app.conf && chmod 640 ${R}/conf/app.conf`, fill(facts.template, vars));
+    await exec(`ln -sfn ${R}/releases/v1 ${R}/current`);
+    const kernel = (await exec('uname -r')).replace(/\n$/, '');
+    await exec(`cat > ${R}/state/kernel`, `${kernel}\n`);
+    await exec(facts.items.map((i) => `echo ${i} > ${R}/data/${i}.txt && chmod 644 ${R}/data/${i}.txt`).join(' && '));
+    await exec(`cat > ${R}/conf/limits.conf && chmod 644 ${R}/conf/limits.conf`, facts.limits);
+    await exec(`chmod 750 ${R}/bin/tool.sh`);
+    await exec(`[ -e ${R}/state/index.txt ] || cat ${R}/data/*.txt > ${R}/state/index.txt`);
+    await exec(`rm -f ${R}/conf/old.conf`);
+    await exec(`printf 'reloaded %s\\n' ${vars.app_port} > ${R}/state/reloaded`);
+  } finally {
+    await spawnExit('ssh', [...opts, '-S', sock, '-O', 'exit', dest]);
+  }
+}
+
+async function runFloor(round, fleet, facts) {
+  const load = os.loadavg()[0];
+  const t0 = performance.now();
+  let ok = true;
+  const results = await Promise.allSettled(fleet.hosts.map((h) => floorHost(fleet, h, facts)));
+  const wall = (performance.now() - t0) / 1000;
+  for (const r of results) {
+    if (r.status === 'rejected') {
+      ok = false;
+      problem(`raw floor (round ${round}): ${r.reason?.message ?? r.reason}`);
+    }
+  }
+  return record('floor', round, { wall, ok, maxRssKiB: null, cpuS: null, load });
+}
+
+// ---------------------------------------------------------------------------
+// hosts: clean, fingerprint, compare
+
+async function onAllHosts(fleet, cmd) {
+  const rs = await Promise.all(fleet.hosts.map((h) => ssh(fleet, h, cmd, { timeoutMs: 60_000 })));
+  rs.forEach((r, i) => {
+    if (r.code !== 0) throw new Error(`${fleet.hosts[i].name}: ${cmd}: exit ${r.code}: ${r.stderr.trim()}`);
+  });
+  return rs.map((r) => r.stdout);
+}
+
+const cleanHosts = (fleet) => onAllHosts(fleet, `rm -rf ${REMOTE_ROOT}`);
+
+/** Per host: a listing of the tree (path, type, mode, owner, group, link target) and the sha256 of every file. */
+async function fingerprint(fleet) {
+  const listing = await onAllHosts(
+    fleet,
+    `cd ${REMOTE_ROOT} 2>/dev/null || { echo '(no ${REMOTE_ROOT})'; exit 0; }; LC_ALL=C find . -printf '%p %y %m %u %g %l\\n' | LC_ALL=C sort && find . -type f -exec sha256sum {} + | LC_ALL=C sort -k2`,
+  );
+  return Object.fromEntries(fleet.hosts.map((h, i) => [h.name, listing[i]]));
+}
+
+const sha = (s) => crypto.createHash('sha256').update(s).digest('hex');
+const verification = [];
+
+function compareTrees(what, round, a, aName, b, bName) {
+  const differing = Object.keys(a).filter((h) => a[h] !== b[h]);
+  const entry = { round, what, same: differing.length === 0, hosts_differing: differing, tree_sha256: sha(a[Object.keys(a)[0]] ?? '') };
+  if (differing.length > 0) {
+    const h = differing[0];
+    const la = new Set(a[h].split('\n'));
+    const lb = new Set(b[h].split('\n'));
+    entry.example = {
+      host: h,
+      [`only_${aName}`]: [...la].filter((l) => !lb.has(l)),
+      [`only_${bName}`]: [...lb].filter((l) => !la.has(l)),
+    };
+    problem(`${what} (round ${round}): files differ on ${differing.length} host(s); on ${h}: only ${aName}: ${JSON.stringify(entry.example[`only_${aName}`])}; only ${bName}: ${JSON.stringify(entry.example[`only_${bName}`])}`);
+  }
+  verification.push(entry);
+  return entry;
+}
+
+// ---------------------------------------------------------------------------
+// statistics and the report
+
+function stats(xs) {
+  const s = [...xs].sort((p, q) => p - q);
+  const mid = s.length >> 1;
+  const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  return { median, min: s[0], max: s[s.length - 1], n: s.length };
+}
+
+function summarize() {
+  const out = {};
+  for (const [key, runs] of Object.entries(measured)) {
+    if (runs.length === 0) continue;
+    const walls = runs.map((r) => r.wall_s);
+    const rss = runs.map((r) => r.max_rss_kib).filter((x) => x != null);
+    const cpu = runs.map((r) => r.cpu_s).filter((x) => x != null);
+    out[key] = {
+      label: WAYS[key].label,
+      wall_s: roundAll(stats(walls)),
+      ok: runs.every((r) => r.ok),
+      max_rss_mib: rss.length ? Number((Math.max(...rss) / 1024).toFixed(1)) : null,
+      cpu_s_median: cpu.length ? Number(stats(cpu).median.toFixed(2)) : null,
+      runs,
+    };
+  }
+  for (const [key, s] of Object.entries(out)) {
+    const base = out[WAYS[key].vs];
+    s.vs = WAYS[key].vs;
+    s.ratio = base ? Number((s.wall_s.median / base.wall_s.median).toFixed(2)) : null;
+  }
+  return out;
+}
+
+function roundAll(o) {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, k === 'n' ? v : Number(v.toFixed(2))]));
+}
+
+const fmtS = (x) => (x >= 10 ? x.toFixed(1) : x.toFixed(2));
+const fmtX = (x) => (x >= 10 ? x.toFixed(0) : x >= 1 ? x.toFixed(1) : x.toFixed(2));
+
+function printTable(summary) {
+  const rows = [['way', 'wall time: median (min–max), n', 'vs runbook', 'peak RSS', 'CPU (user+sys)']];
+  for (const [key, s] of Object.entries(summary)) {
+    const w = s.wall_s;
+    const range = w.n > 1 ? ` (${fmtS(w.min)}–${fmtS(w.max)})` : '';
+    const base = key === s.vs ? '1×' : s.ratio != null ? `${fmtX(s.ratio)}× ${s.vs === 'runbook-first' ? 'first' : 'rerun'}` : '';
+    rows.push([
+      `${s.label}${s.ok ? '' : '  [FAILED]'}`,
+      `${fmtS(w.median)} s${range}, ${w.n}`,
+      base,
+      s.max_rss_mib != null ? `${s.max_rss_mib.toFixed(0)} MiB${key.startsWith('runbook') ? '' : '*'}` : '',
+      s.cpu_s_median != null ? `${fmtS(s.cpu_s_median)} s` : '',
+    ]);
+  }
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const line = (r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  console.log(line(rows[0]));
+  console.log(widths.map((n) => '-'.repeat(n)).join('  '));
+  for (const r of rows.slice(1)) console.log(line(r));
+  console.log('* for ansible-playbook: the largest single process (it runs many); CPU includes every child process.');
+}
+
+function headline(summary) {
+  const lines = [];
+  const faster = (a, b) => {
+    const x = summary[a]?.wall_s.median;
+    const y = summary[b]?.wall_s.median;
+    return x && y ? y / x : null;
+  };
+  const say2 = (name, first, rerun) => {
+    const f = faster('runbook-first', first);
+    const r = faster('runbook-rerun', rerun);
+    if (f == null && r == null) return;
+    const parts = [];
+    if (f != null) parts.push(`${fmtX(f)}× (first run)`);
+    if (r != null) parts.push(`${fmtX(r)}× (rerun)`);
+    lines.push(`runbook is ${parts.join(', ')} faster than ${name}`);
+  };
+  say2(`ansible-playbook with pipelining and ${FORKS} forks`, 'ansible-first', 'ansible-rerun');
+  say2(`ansible-playbook with the mitogen strategy`, 'mitogen-first', 'mitogen-rerun');
+  say2('ansible-playbook with default settings', 'default-first', 'default-rerun');
+  const facts = faster('runbook-first', 'facts-first');
+  if (facts != null) lines.push(`runbook is ${fmtX(facts)}× faster than default ansible-playbook with fact gathering (first run)`);
+  const floor = faster('floor', 'runbook-first');
+  if (floor != null) lines.push(`runbook's first run takes ${fmtX(floor)}× the raw floor`);
+  return lines;
+}
+
+// ---------------------------------------------------------------------------
+// main
+
+async function main() {
+  fs.mkdirSync(LOGS, { recursive: true });
+  for (const f of fs.readdirSync(LOGS)) fs.rmSync(path.join(LOGS, f), { force: true });
+
+  say('prerequisites (docker, images, ansible-playbook, /usr/bin/time)');
+  await ensurePrereqs();
+  await ensureImages({ log: say });
+  ensureTools();
+  const mitogen = fs.existsSync(MITOGEN_STRATEGIES);
+
+  if (!opt['no-build']) {
+    say('building runbook (tsc -p tsconfig.json)');
+    const r = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], { cwd: ROOT, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`tsc failed (use --no-build to measure the current dist/):\n${(r.stdout + r.stderr).trim().split('\n').slice(0, 20).join('\n')}`);
+  }
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'src', 'cli', 'main.js'))) throw new Error('dist/ is missing: run npx tsc -p tsconfig.json');
+
+  say(`fleet "${FLEET_NAME}" with ${HOSTS} hosts`);
+  const fleet = await startFleet({ name: FLEET_NAME, count: HOSTS, withDocker: false, log: say });
+  const facts = workloadFacts();
+  const loadStart = os.loadavg();
+  let ansibleTree = null; // the files of the latest tuned ansible-playbook first run
+
+  // One round: runbook, the floor and tuned ansible-playbook, interleaved so that the
+  // machine's load hits them alike. Every first run starts from clean hosts.
+  const round = async (n) => {
+    const t0 = Date.now();
+    await cleanHosts(fleet);
+    await runRunbook('runbook-first', n, fleet, [], 'changed');
+    const rbTree = await fingerprint(fleet);
+    await runRunbook('runbook-rerun', n, fleet, [], 'unchanged');
+    await runRunbook('runbook-check', n, fleet, ['--check'], 'unchanged');
+
+    await cleanHosts(fleet);
+    await runFloor(n, fleet, facts);
+    const floorTree = await fingerprint(fleet);
+
+    await cleanHosts(fleet);
+    await runAnsible('ansible-first', n, fleet, 'ansible', path.join(WORKLOAD, 'ansible.yml'), 'changed');
+    const anTree = await fingerprint(fleet);
+    ansibleTree = anTree;
+    await runAnsible('ansible-rerun', n, fleet, 'ansible', path.join(WORKLOAD, 'ansible.yml'), 'unchanged');
+
+    compareTrees('runbook vs ansible-playbook', n, rbTree, 'runbook', anTree, 'ansible');
+    compareTrees('raw floor vs ansible-playbook', n, floorTree, 'floor', anTree, 'ansible');
+    return (Date.now() - t0) / 1000;
+  };
+
+  let roundsDone = 0;
+  let lastRound = 0;
+  const notes = [];
+  for (let n = 1; n <= ROUNDS; n++) {
+    if (n > 1 && elapsed() + lastRound > BUDGET_S) {
+      notes.push(`stopped after ${roundsDone} of ${ROUNDS} rounds: another would pass --budget ${BUDGET_S} s`);
+      say(notes[notes.length - 1]);
+      break;
+    }
+    say(`round ${n} of ${ROUNDS}`);
+    lastRound = await round(n);
+    roundsDone++;
+  }
+
+  // Extras, once each, while the budget lasts: the mitogen strategy, default settings, and
+  // default settings with fact gathering (what a playbook without gather_facts: false gets).
+  if (!opt['no-extras']) {
+    const anFirst = stats(measured['ansible-first'].map((r) => r.wall_s)).median;
+    const extras = [];
+    if (mitogen) extras.push({ way: 'mitogen', est: 1.4 * anFirst });
+    else notes.push('mitogen: not measured (ansible-mitogen is not installed)');
+    extras.push({ way: 'default', est: 3.2 * anFirst }, { way: 'facts', est: 1.8 * anFirst });
+    for (const x of extras) {
+      if (elapsed() + x.est > BUDGET_S) {
+        notes.push(`${x.way}: not measured, it would pass --budget ${BUDGET_S} s`);
+        say(notes[notes.length - 1]);
+        continue;
+      }
+      await cleanHosts(fleet);
+      if (x.way === 'facts') {
+        const f = factsPlaybook();
+        try {
+          await runAnsible('facts-first', 1, fleet, 'facts', f.playbook, 'changed');
+        } finally {
+          f.cleanup();
+        }
+        compareTrees(`${WAYS['facts-first'].label} vs tuned`, 1, await fingerprint(fleet), x.way, ansibleTree, 'ansible');
+        continue;
+      }
+      await runAnsible(`${x.way}-first`, 1, fleet, x.way, path.join(WORKLOAD, 'ansible.yml'), 'changed');
+      compareTrees(`${WAYS[`${x.way}-first`].label} vs tuned`, 1, await fingerprint(fleet), x.way, ansibleTree, 'ansible');
+      await runAnsible(`${x.way}-rerun`, 1, fleet, x.way, path.join(WORKLOAD, 'ansible.yml'), 'unchanged');
+    }
+  }
+  const loadEnd = os.loadavg();
+
+  // Leave the hosts as the last runbook run would: clean, so the next benchmark starts alike.
+  await cleanHosts(fleet);
+  if (opt.down) await stopFleet(FLEET_NAME);
+
+  const summary = summarize();
+  const result = {
+    date: new Date().toISOString(),
+    machine: {
+      cpus: os.cpus().length,
+      cpu_model: os.cpus()[0]?.model ?? null,
+      mem_gib: Number((os.totalmem() / 2 ** 30).toFixed(1)),
+      loadavg_start: loadStart.map((x) => Number(x.toFixed(2))),
+      loadavg_end: loadEnd.map((x) => Number(x.toFixed(2))),
+      node: process.version,
+      ansible: versionOf('ansible-playbook', ['--version']),
+      ansible_mitogen: dpkgVersion('ansible-mitogen'),
+    },
+    settings: { hosts: HOSTS, rounds: roundsDone, forks: FORKS, budget_s: BUDGET_S, fleet: FLEET_NAME, workload: 'bench/workload (12 tasks + 1 handler)' },
+    ways: summary,
+    verification,
+    headline: headline(summary),
+    notes,
+    problems,
+    ok: problems.length === 0,
+    total_s: Number(elapsed().toFixed(1)),
+  };
+  fs.writeFileSync(path.join(RESULTS, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+
+  console.log('');
+  console.log(
+    `${HOSTS} hosts, ${roundsDone} round(s), ${FORKS} forks; ${result.machine.cpus} CPUs, load average ${loadStart[0].toFixed(1)} at start, ${loadEnd[0].toFixed(1)} at end; ${result.machine.ansible ?? 'ansible ?'}`,
+  );
+  console.log('');
+  printTable(summary);
+  console.log('');
+  for (const l of result.headline) console.log(l);
+  const same = verification.filter((v) => v.what === 'runbook vs ansible-playbook');
+  console.log(`same files on every host (runbook vs ansible-playbook): ${same.length && same.every((v) => v.same) ? 'yes' : 'NO'}`);
+  for (const n of notes) console.log(`note: ${n}`);
+  for (const p of problems) console.log(`PROBLEM: ${p}`);
+  console.log(`\nresults: ${path.relative(ROOT, path.join(RESULTS, 'latest.json'))}, logs: ${path.relative(ROOT, LOGS)}/ (${result.total_s} s in all)`);
+  return result.ok ? 0 : 1;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    console.error(`bench: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  },
+);
