@@ -43,6 +43,7 @@ export async function checkUndefinedNames(
       const defined = new Set(playNames);
       for (const k of Object.keys(task.vars)) defined.add(k);
       if (task.loop) defined.add(task.loopVar);
+      if (task.loop && task.indexVar) defined.add(task.indexVar);
       const where = `task "${task.name}"`;
       for (const [k, v] of Object.entries(task.args)) check(namesIn(v), defined, task.argPos[k] ?? task.pos, where);
       for (const [, v] of Object.entries(task.vars)) check(namesIn(v), defined, task.pos, where);

@@ -102,7 +102,12 @@ async function runWithLoop(pc: PlayContext, task: Task, host: HostState): Promis
   for (let i = 0; i < items.length; i++) {
     if (pc.run.signal.aborted) break;
     const item = items[i];
-    const vars = taskVars(pc, task, host, { [task.loopVar]: item, ansible_loop: { index: i + 1, index0: i, first: i === 0, last: i === items.length - 1, length: items.length } });
+    const loopVars: Vars = {
+      [task.loopVar]: item,
+      ansible_loop: { index: i + 1, index0: i, first: i === 0, last: i === items.length - 1, length: items.length },
+    };
+    if (task.indexVar) loopVars[task.indexVar] = i;
+    const vars = taskVars(pc, task, host, loopVars);
     let one: TaskOutcome;
     try {
       one = await runOnce(pc, task, host, vars);
@@ -140,7 +145,7 @@ function combineItems(items: TaskOutcome[]): TaskOutcome {
   const failed = items.find((i) => i.status === 'failed' || i.status === 'unreachable');
   return {
     status,
-    result: { results: items.map((i) => ({ ...itemRegistered(i), item: i.item })) },
+    result: { results: items.map(itemResult) },
     msg: failed?.msg ?? (items.length === 0 ? 'no items' : undefined),
     diff: items.flatMap((i) => i.diff ?? []),
     changes: items.flatMap((i) => i.changes ?? []),
@@ -186,7 +191,12 @@ async function runOnce(pc: PlayContext, task: Task, host: HostState, vars: Vars)
   const diff = task.diff ?? run.diff;
   const become = resolveBecome(pc, task, vars);
   let targetName = host.name;
-  let targetVars = vars;
+  // The play's remote_user/connection apply where the inventory sets nothing (as in Ansible,
+  // the host's ansible_user/ansible_connection win over play keywords).
+  let targetVars = withVars(vars, {
+    ansible_user: vars.ansible_user ?? pc.play.remoteUser,
+    ansible_connection: vars.ansible_connection ?? pc.play.connection,
+  });
   if (task.delegateTo) {
     targetName = String(renderString(task.delegateTo, vars, { pos: task.pos, task: task.name }));
     const delegated = run.hosts.get(targetName);
@@ -220,6 +230,7 @@ async function runOnce(pc: PlayContext, task: Task, host: HostState, vars: Vars)
   for (let attempt = 1; attempt <= attempts; attempt++) {
     outcome = await planAndApply(mod, ctx, params, check, task, vars);
     if (task.until.length === 0 || outcome.status === 'skipped') break;
+    outcome.result.attempts = attempt;
     const reg = itemRegistered(outcome);
     const withResult = withVars(vars, { ...reg, ...(task.register ? { [task.register]: reg } : {}) });
     if (evalConditions(task.until, withResult, task)) break;
@@ -229,7 +240,6 @@ async function runOnce(pc: PlayContext, task: Task, host: HostState, vars: Vars)
     }
     await sleep((task.delay ?? 5) * 1000, run.signal);
   }
-  outcome.result.attempts = task.until.length > 0 ? outcome.result.attempts : undefined;
   outcome.durationMs = Date.now() - started;
   return outcome;
 }
@@ -242,7 +252,12 @@ async function planAndApply(
   task: Task,
   vars: Vars,
 ): Promise<TaskOutcome> {
-  const plan: Plan = await mod.plan(ctx, params);
+  let plan: Plan;
+  try {
+    plan = await mod.plan(ctx, params);
+  } catch (e) {
+    return judged(failure(e), mod, task, vars);
+  }
   const changes = plan.changes.map(describeChange);
   let status: TaskOutcome['status'];
   let result: Record<string, unknown> = { ...(plan.result ?? {}) };
@@ -263,30 +278,44 @@ async function planAndApply(
     }
     status = 'changed';
   } else {
-    const applied: ApplyResult = await mod.apply(ctx, params, plan);
+    let applied: ApplyResult;
+    try {
+      applied = await mod.apply(ctx, params, plan);
+    } catch (e) {
+      return judged({ ...failure(e), changes, diff: plan.diff }, mod, task, vars);
+    }
     result = { ...result, ...(applied.result ?? {}) };
     status = applied.failed ? 'failed' : applied.changed === false ? 'ok' : 'changed';
     msg = applied.msg ?? msg;
   }
-  // changed_when / failed_when see the result under the register name, as in Ansible.
-  if ((task.changedWhen.length > 0 || task.failedWhen.length > 0)) {
-    const reg = { ...result, changed: status === 'changed', failed: status === 'failed' };
-    const scope = withVars(vars, { ...reg, ...(task.register ? { [task.register]: reg } : {}) });
-    if (task.changedWhen.length > 0 && status !== 'failed') {
-      status = evalConditions(task.changedWhen, scope, task) ? 'changed' : 'ok';
-    }
-    if (task.failedWhen.length > 0) {
-      const failed = evalConditions(task.failedWhen, scope, task);
-      if (failed) {
-        status = 'failed';
-        msg = msg ?? 'failed_when condition was true';
-      } else if (status === 'failed') {
-        status = mod.opaque ? 'changed' : 'ok';
-        if (task.changedWhen.length > 0) status = evalConditions(task.changedWhen, scope, task) ? 'changed' : 'ok';
-      }
+  return judged({ status, result, msg, diff: plan.diff, changes, durationMs: 0 }, mod, task, vars);
+}
+
+/** A module's thrown failure as an outcome (connection loss and check-mode unknowns stay thrown). */
+function failure(e: unknown): TaskOutcome {
+  if (e instanceof ConnectionError || e instanceof DecidedAtRunTime) throw e;
+  return outcomeFromError(e, Date.now());
+}
+
+/** changed_when / failed_when, which see the result under the register name, as in Ansible. */
+function judged(o: TaskOutcome, mod: ModuleDefinition<any, any>, task: Task, vars: Vars): TaskOutcome {
+  if (task.changedWhen.length === 0 && task.failedWhen.length === 0) return o;
+  let status = o.status;
+  let msg = o.msg;
+  const reg = { ...o.result, changed: status === 'changed', failed: status === 'failed', ...(msg !== undefined ? { msg } : {}) };
+  const scope = withVars(vars, { ...reg, ...(task.register ? { [task.register]: reg } : {}) });
+  if (task.changedWhen.length > 0 && status !== 'failed') {
+    status = evalConditions(task.changedWhen, scope, task) ? 'changed' : 'ok';
+  }
+  if (task.failedWhen.length > 0) {
+    if (evalConditions(task.failedWhen, scope, task)) {
+      if (status !== 'failed') msg = msg ?? 'failed_when condition was true';
+      status = 'failed';
+    } else if (status === 'failed') {
+      status = task.changedWhen.length > 0 ? (evalConditions(task.changedWhen, scope, task) ? 'changed' : 'ok') : mod.opaque ? 'changed' : 'ok';
     }
   }
-  return { status, result, msg, diff: plan.diff, changes, durationMs: 0 };
+  return { ...o, status, msg };
 }
 
 function describeChange(c: { field: string; before?: unknown; after?: unknown }): string {
@@ -295,6 +324,14 @@ function describeChange(c: { field: string; before?: unknown; after?: unknown })
   if (c.before === undefined) return `${c.field}: ${show(c.after)}`;
   if (c.after === undefined) return `${c.field}: ${show(c.before)} → (removed)`;
   return `${c.field}: ${show(c.before)} → ${show(c.after)}`;
+}
+
+/** One loop item's entry in `results`; in check mode an item that did not run is decided at run time. */
+function itemResult(o: TaskOutcome): unknown {
+  if (o.decidedAtRunTime) {
+    return runtimeUnknown('a loop item that did not run in check mode', { skipped: true, changed: false, failed: false, item: o.item });
+  }
+  return { ...itemRegistered(o), item: o.item };
 }
 
 function itemRegistered(o: TaskOutcome): Record<string, unknown> {

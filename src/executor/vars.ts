@@ -1,6 +1,5 @@
 import { TemplateError } from '../core/errors.js';
 import { renderString } from '../template/render.js';
-import type { HostState } from './host-state.js';
 
 export type Vars = Record<string, unknown>;
 
@@ -111,15 +110,15 @@ function renderValue(v: unknown, vars: Vars, key: string): unknown {
  * `hostvars`: every host's inventory variables plus what it registered, read lazily so a
  * large inventory costs nothing until a template looks.
  */
-export function hostvarsView(hosts: ReadonlyMap<string, HostState>): Vars {
+export function hostvarsView(names: readonly string[], lookup: (name: string) => { inventoryVars: Vars; registered: Vars }): Vars {
   const out: Vars = {};
-  for (const [name, h] of hosts) {
-    let cached: Vars | undefined;
+  for (const name of names) {
     Object.defineProperty(out, name, {
       enumerable: true,
+      // Not cached: a host's registered results grow as the play runs.
       get() {
-        cached ??= lazilyRendered({ ...h.inventoryVars, ...h.registered, inventory_hostname: name });
-        return cached;
+        const h = lookup(name);
+        return lazilyRendered({ ...h.inventoryVars, ...h.registered, inventory_hostname: name });
       },
     });
   }

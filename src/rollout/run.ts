@@ -34,7 +34,8 @@ export async function runPlaybook(run: RunContext, limitPattern?: string): Promi
   const limit = pLimit(Math.max(1, run.forks));
   let aborted = false;
   const groups = groupsMap(run.inventory);
-  const hostvars = hostvarsView(run.hosts);
+  // Every inventory host, as in Ansible; hosts not yet in the run show their inventory vars.
+  const hostvars = hostvarsView(run.inventory.hostNames, (n) => run.hosts.get(n) ?? { inventoryVars: run.inventory.hostVars(n), registered: {} });
 
   for (const [playIndex, play] of run.playbook.plays.entries()) {
     if (run.signal.aborted || aborted) break;
@@ -87,6 +88,8 @@ export async function runPlaybook(run: RunContext, limitPattern?: string): Promi
         checkThreshold();
         if (stopPlay) break;
       }
+      // As in Ansible: a batch in which every host failed ends the play (and the run).
+      if (hosts.length > 0 && hosts.every((h) => !h.active) && batches.length > 1) stopPlay = true;
       if (stopPlay) {
         aborted = true;
         run.bus.emit({ type: 'warning', msg: `play "${play.name}": too many hosts failed in batch ${b + 1}; no further batches or plays run` });

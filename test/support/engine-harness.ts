@@ -21,9 +21,10 @@ import { FakeTransport } from './fake-transport.js';
  * Test modules (both record every plan/apply call in `log`):
  *
  * - `probe`: a well-behaved module. Parameters (all optional; a host list means "on these hosts"):
- *     id            label in the log (default: the task name is not visible to modules, so set it)
+ *     id            label in the log (modules do not see the task name; default "")
  *     change        boolean | hosts  the plan has a change (so apply runs, unless checking)
  *     fail          boolean | hosts  plan throws ModuleError
+ *     fail_first    number  the first N plans of this id on each host throw ModuleError
  *     apply_fail    boolean | hosts  apply returns { failed: true }
  *     apply_error   boolean | hosts  apply throws ModuleError
  *     unreachable   boolean | hosts  plan throws ConnectionError
@@ -42,6 +43,7 @@ export interface ProbeParams {
   id?: string;
   change?: HostList;
   fail?: HostList;
+  fail_first?: number;
   apply_fail?: HostList;
   apply_error?: HostList;
   unreachable?: HostList;
@@ -133,9 +135,14 @@ export interface HarnessOptions {
   unreachable?: string[];
   /** Script a host's fake transport (e.g. `t.on('uname', { stdout: 'Linux\n' })`). */
   script?: (host: string, t: HarnessTransport) => void;
+  /** Called as each test-module call starts (e.g. to interrupt the run at a chosen point). */
+  onCall?: (call: ProbeCall) => void;
   /** Extra modules (override builtins and probes of the same name). */
   modules?: ModuleDefinition<any, any>[];
+  /** The first interrupt: start nothing new. */
   signal?: AbortSignal;
+  /** The second interrupt: abort in-flight commands too. */
+  abort?: AbortSignal;
 }
 
 export interface HarnessResult {
@@ -173,6 +180,7 @@ const probeSchema = {
     id: { type: 'string' },
     change: hostList,
     fail: hostList,
+    fail_first: { type: 'integer', minimum: 0 },
     apply_fail: hostList,
     apply_error: hostList,
     unreachable: hostList,
@@ -185,7 +193,11 @@ const probeSchema = {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** The test modules of one run, sharing one log and one in-flight counter. */
-function probeModules(log: ProbeCall[], stats: { inFlight: number; max: number; tick: number; seq: number }) {
+function probeModules(
+  log: ProbeCall[],
+  stats: { inFlight: number; max: number; tick: number; seq: number },
+  onCall?: (call: ProbeCall) => void,
+) {
   const plannedCount = new Map<string, number>();
   const begin = (module: string, phase: 'plan' | 'apply', ctx: ModuleContext, params: ProbeParams): ProbeCall => {
     stats.inFlight++;
@@ -205,6 +217,7 @@ function probeModules(log: ProbeCall[], stats: { inFlight: number; max: number; 
       inFlight: stats.inFlight,
     };
     log.push(call);
+    onCall?.(call);
     return call;
   };
   const end = (call: ProbeCall) => {
@@ -227,6 +240,7 @@ function probeModules(log: ProbeCall[], stats: { inFlight: number; max: number; 
           const delay = typeof params.delay_ms === 'number' ? params.delay_ms : (params.delay_ms?.[ctx.host] ?? 0);
           if (delay > 0) await sleep(delay);
           if (onHost(params.unreachable, ctx.host)) throw new ConnectionError(ctx.host, 'host unreachable (simulated)');
+          if (calls <= (params.fail_first ?? 0)) throw new ModuleError(`${name} failed on purpose (call ${calls})`, { probe: true, calls });
           if (onHost(params.fail, ctx.host)) throw new ModuleError(`${name} failed on purpose`, { probe: true });
           const result = { ...(params.result ?? {}), calls, ...(params.echo !== undefined ? { echo: params.echo } : {}) };
           const changes = onHost(params.change, ctx.host) ? [{ field: 'probe', before: 'old', after: 'new' }] : [];
@@ -275,7 +289,7 @@ export async function runEngine(o: HarnessOptions): Promise<HarnessResult> {
   const log: ProbeCall[] = [];
   const stats = { inFlight: 0, max: 0, tick: 0, seq: 0 };
   const modules = new Map<string, ModuleDefinition<any, any>>();
-  for (const m of [...builtinModules, ...probeModules(log, stats), ...(o.modules ?? [])]) modules.set(m.name, m);
+  for (const m of [...builtinModules, ...probeModules(log, stats, o.onCall), ...(o.modules ?? [])]) modules.set(m.name, m);
 
   const opts: PlayOptions = {
     inventory: path.join(dir, 'inventory.yml'),
@@ -291,6 +305,7 @@ export async function runEngine(o: HarnessOptions): Promise<HarnessResult> {
     verbose: o.verbose ? 1 : 0,
   };
   const signal = o.signal ?? new AbortController().signal;
+  const abort = o.abort ?? new AbortController().signal;
   const { playbook, inventory, extraVars } = await prepare(path.join(dir, 'playbook.yml'), opts, {
     cwd: dir,
     out: () => {},
@@ -299,6 +314,7 @@ export async function runEngine(o: HarnessOptions): Promise<HarnessResult> {
     color: false,
     modules,
     signal,
+    abort,
   });
 
   const bus = new EventBus();
@@ -335,6 +351,7 @@ export async function runEngine(o: HarnessOptions): Promise<HarnessResult> {
     },
     bus,
     signal,
+    abort,
   };
   const started = Date.now();
   bus.emit({ type: 'run:start', playbook: playbook.path, inventory: inventory.source, check: run.check, diff: run.diff, time: new Date(started).toISOString() });
