@@ -169,6 +169,14 @@ function resolveBecome(pc: PlayContext, task: Task, vars: Vars): Become | undefi
   return { user };
 }
 
+/** Connection variables of a delegate_to target: its inventory vars, or a bare name (localhost is local). */
+function delegateVars(pc: PlayContext, name: string): Vars {
+  const run = pc.run;
+  const known = run.hosts.get(name)?.inventoryVars ?? (run.inventory.hostNames.includes(name) ? run.inventory.hostVars(name) : undefined);
+  const inventory = known ?? { ansible_connection: name === 'localhost' || name === '127.0.0.1' ? 'local' : 'ssh' };
+  return layeredVars({ inventory, play: {}, varsFiles: {}, task: {}, registered: {}, extra: {}, magic: {} });
+}
+
 function asBool(v: unknown): boolean {
   if (typeof v === 'string') return ['yes', 'true', 'on', '1'].includes(v.toLowerCase());
   return Boolean(v);
@@ -182,7 +190,7 @@ async function runOnce(pc: PlayContext, task: Task, host: HostState, vars: Vars)
   }
   const mod = run.modules.get(task.module);
   if (!mod) throw new ModuleError(`unknown module '${task.module}'`);
-  const rendered = renderDeep(task.args, vars, { pos: task.pos, task: task.name }) as Record<string, unknown>;
+  const rendered = renderDeep(task.args, vars, { pos: task.pos, task: task.name, valuePos: task.templatePos }) as Record<string, unknown>;
   const checked = validateParams(mod, rendered);
   if (!checked.ok) throw new ModuleError(`invalid parameters for ${mod.name}: ${checked.message}`);
   const params = checked.params;
@@ -199,9 +207,7 @@ async function runOnce(pc: PlayContext, task: Task, host: HostState, vars: Vars)
   });
   if (task.delegateTo) {
     targetName = String(renderString(task.delegateTo, vars, { pos: task.pos, task: task.name }));
-    const delegated = run.hosts.get(targetName);
-    targetVars = delegated ? delegated.inventoryVars : run.inventory.hostNames.includes(targetName) ? run.inventory.hostVars(targetName) : { ansible_connection: targetName === 'localhost' || targetName === '127.0.0.1' ? 'local' : 'ssh' };
-    targetVars = layeredVars({ inventory: targetVars, play: {}, varsFiles: {}, task: {}, registered: {}, extra: {}, magic: {} });
+    targetVars = delegateVars(pc, targetName);
   }
   const transport = run.transportFor(targetName, targetVars);
   const ctx: ModuleContext = {
