@@ -426,7 +426,7 @@ async function applyFile(ctx: ModuleContext, plan: Plan<FilePlanFacts>): Promise
     }
     case 'link': {
       const link = f.link!;
-      const keep = link.replaces === 'file';
+      const keep = ctx.keepUndo && link.replaces === 'file';
       const r = await runScript(ctx, `link ${f.path}`, LINK_SCRIPT, [
         f.path,
         link.src,
@@ -438,10 +438,11 @@ async function applyFile(ctx: ModuleContext, plan: Plan<FilePlanFacts>): Promise
         const d = outputFields(r.stdout).undo;
         return { undo: { kind: 'restore-move', path: f.path, hostCopy: `${d}/file`, tempDir: d } };
       }
+      if (link.replaces === 'file') return {}; // the replaced file was not kept: no undo
       return { undo: { kind: 'remove', path: f.path } };
     }
     case 'remove': {
-      const keep = f.removes !== 'directory';
+      const keep = ctx.keepUndo && f.removes !== 'directory';
       const r = await runScript(ctx, `remove ${f.path}`, REMOVE_SCRIPT, [f.path, keep ? '1' : '0']);
       if (!keep) return {};
       const d = outputFields(r.stdout).undo;

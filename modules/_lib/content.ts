@@ -282,7 +282,7 @@ export async function applyContent(ctx: ModuleContext, plan: Plan<ContentFacts>)
     return { result: f.result, undo: { kind: 'attrs', path: f.path, prev: f.prev! } satisfies ContentUndo };
   }
   const backupFile = f.backup && f.existed === 'file' ? backupName(f.path) : undefined;
-  const keepUndo = f.existed === 'file' && f.prevContent === undefined && !backupFile;
+  const keepUndo = ctx.keepUndo && f.existed === 'file' && f.prevContent === undefined && !backupFile;
   let undoDir: string | undefined;
   if (f.mkdir || backupFile || keepUndo) {
     const r = await runScript(ctx, `prepare writing ${f.path}`, PRE_WRITE_SCRIPT, [
@@ -295,7 +295,9 @@ export async function applyContent(ctx: ModuleContext, plan: Plan<ContentFacts>)
   }
   await ctx.transport.put(f.path, Buffer.from(f.content, 'base64'), { ...f.put, become: ctx.become });
   let undo: ContentUndo;
-  if (f.existed === 'file') {
+  if (f.existed === 'file' && !keepUndo && f.prevContent === undefined && !backupFile) {
+    undo = { kind: 'attrs', path: f.path, prev: f.prev! }; // content not kept: attributes only
+  } else if (f.existed === 'file') {
     undo = {
       kind: 'restore',
       path: f.path,

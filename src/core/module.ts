@@ -61,6 +61,11 @@ export interface ModuleContext {
   docker(): Promise<Docker>;
   check: boolean;
   diff: boolean;
+  /**
+   * Keep on the host what an undo needs (a copy of an overwritten or removed file). Only a
+   * rollout asks for it; otherwise nothing is left behind on the host.
+   */
+  keepUndo: boolean;
   signal: AbortSignal;
   /** Folder of the playbook file, for resolving relative `src`. */
   playbookDir: string;

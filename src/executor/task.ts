@@ -219,6 +219,7 @@ async function runOnce(pc: PlayContext, task: Task, host: HostState, vars: Vars)
     docker: () => dockerOver(transport),
     check,
     diff,
+    keepUndo: false, // rollouts will ask for undo records; plain runs leave nothing on hosts
     signal: run.abort,
     playbookDir: run.playbook.dir,
     readLocalFile: (p, sub) => readLocalFile(run.playbook.dir, p, sub),

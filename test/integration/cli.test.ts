@@ -98,6 +98,17 @@ describe('runbook play on the fleet', () => {
     expect(await sh('h3', 'cat /srv/e2e/b.txt')).toBe('tampered'); // check mode changed nothing
   });
 
+  it('restores drifted files and leaves nothing behind on the host', async () => {
+    const leftovers = () => sh('h3', 'ls -d /var/tmp/runbook-* /srv/e2e/.runbook* 2>/dev/null | sort');
+    const before = await leftovers();
+    await sh('h3', 'echo tampered > /srv/e2e/b.txt');
+    const r = await runbook(['play', path.join(dir, 'site.yml'), '-i', fleet.inventoryPath, '--skip-tags', 'extra', '--limit', 'h3', '--output', 'json']);
+    expect(r.code).toBe(0);
+    expect(r.summary!.hosts.h3.changed).toBeGreaterThan(0);
+    expect(await sh('h3', 'cat /srv/e2e/b.txt')).toBe('b on h3');
+    expect(await leftovers()).toBe(before);
+  });
+
   it('exits 4 when a host fails, while the other hosts finish', async () => {
     const d = scratch({
       'fail.yml': `

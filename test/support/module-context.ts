@@ -10,6 +10,8 @@ export interface ContextOptions {
   become?: Become;
   check?: boolean;
   diff?: boolean;
+  /** Keep undo copies on the host (default true here: the undo tests need them). */
+  keepUndo?: boolean;
   vars?: Record<string, unknown>;
   /** Folder `readLocalFile` searches (as the playbook folder: DIR/files, DIR/templates, DIR). */
   playbookDir?: string;
@@ -36,6 +38,7 @@ export function makeModuleContext(o: ContextOptions): ModuleContext {
     docker: () => dockerOver(o.transport),
     check: o.check ?? false,
     diff: o.diff ?? false,
+    keepUndo: o.keepUndo ?? true,
     signal,
     playbookDir,
     readLocalFile: (p, sub) => readLocalFile(playbookDir, p, sub),
