@@ -19,10 +19,18 @@ function moduleMap(): Map<string, ModuleDefinition<any, any>> {
 export async function main(argv: string[], io?: Partial<CliIO>): Promise<number> {
   const controller = new AbortController();
   const abortController = new AbortController();
+  // A reader that goes away (`| head`) must not crash a run halfway through changing hosts:
+  // output stops, the run finishes.
+  let stdoutOpen = true;
+  let stderrOpen = true;
+  if (!io) {
+    process.stdout.on('error', () => (stdoutOpen = false));
+    process.stderr.on('error', () => (stderrOpen = false));
+  }
   const full: CliIO = {
     cwd: process.cwd(),
-    out: (s) => process.stdout.write(`${s}\n`),
-    err: (s) => process.stderr.write(`${s}\n`),
+    out: (s) => void (stdoutOpen && process.stdout.write(`${s}\n`)),
+    err: (s) => void (stderrOpen && process.stderr.write(`${s}\n`)),
     isTTY: Boolean(process.stdout.isTTY) && process.env.TERM !== 'dumb' && !process.env.CI,
     color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
     modules: moduleMap(),
