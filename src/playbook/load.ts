@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
@@ -13,7 +12,7 @@ import { closest, didYouMean } from '../template/suggest.js';
 import { type Explained, explainErrors, found, pointer } from './explain.js';
 import { playbookSchema, taskFileSchema, TASK_KEYWORDS, UNSUPPORTED_TASK_KEYWORDS } from './schema.js';
 import type { Located, Play, Playbook, Section, Task } from './types.js';
-import { displayPath, SourceFile } from './yaml.js';
+import { displayPath, readSourceText, SourceFile } from './yaml.js';
 
 /** What the loader needs to know of a module. */
 export interface ModuleInfo {
@@ -782,15 +781,7 @@ function defaultName(module: string, summary: string): string {
 export async function loadPlaybook(file: string, opts: LoadOptions): Promise<Playbook> {
   const abs = path.resolve(file);
   const dir = path.dirname(abs);
-  let text: string;
-  try {
-    text = await readFile(abs, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ConfigErrors([
-      new ConfigError(code === 'ENOENT' ? `playbook not found: ${file}` : `cannot read playbook ${file}: ${(e as Error).message}`),
-    ]);
-  }
+  const text = await readSourceText(file, 'playbook');
   const loader = new Loader(opts.knownModules, dir);
   const sf = loader.parse(abs, text);
   const plays = sf ? loader.playbook(sf) : [];

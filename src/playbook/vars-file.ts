@@ -1,10 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, ConfigErrors } from '../core/errors.js';
 import { isPlainObject } from '../template/runtime.js';
 import { found } from './explain.js';
 import { splitArgs } from './load.js';
-import { displayPath, SourceFile } from './yaml.js';
+import { displayPath, readSourceText, SourceFile } from './yaml.js';
 
 export interface VarsFileOptions {
   /**
@@ -22,15 +21,7 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  */
 export async function loadVarsFile(file: string, opts: VarsFileOptions = {}): Promise<Record<string, unknown>> {
   const abs = path.resolve(file);
-  let text: string;
-  try {
-    text = await readFile(abs, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ConfigErrors([
-      new ConfigError(code === 'ENOENT' ? `variables file not found: ${file}` : `cannot read ${file}: ${(e as Error).message}`),
-    ]);
-  }
+  let text = await readSourceText(file, 'variables file');
   if (text.startsWith('$ANSIBLE_VAULT;')) {
     if (!opts.decrypt) {
       throw new ConfigErrors([

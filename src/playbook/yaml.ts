@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   type Document,
@@ -14,7 +15,7 @@ import {
   Scalar,
   type Tags,
 } from 'yaml';
-import { ConfigError, type SourcePos } from '../core/errors.js';
+import { ConfigError, ConfigErrors, type SourcePos } from '../core/errors.js';
 
 /**
  * YAML as Ansible reads it (1.1: `yes` is true, `0755` is octal), minus two traps: dates
@@ -181,4 +182,16 @@ export { isMap, isPair, isScalar, isSeq };
 export function displayPath(abs: string): string {
   const rel = path.relative(process.cwd(), abs);
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs;
+}
+
+/** Read a playbook-side file as text; a missing or unreadable one is a ConfigErrors naming it. */
+export async function readSourceText(file: string, what: string): Promise<string> {
+  try {
+    return await readFile(path.resolve(file), 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ConfigErrors([
+      new ConfigError(code === 'ENOENT' ? `${what} not found: ${file}` : `cannot read ${what} ${file}: ${(e as Error).message}`),
+    ]);
+  }
 }

@@ -171,7 +171,7 @@ class Parser {
   private k = 0;
   private readonly toks: Tok[];
 
-  constructor(private readonly src: string) {
+  constructor(src: string) {
     this.toks = tokenize(src);
   }
 
