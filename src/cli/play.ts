@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConfigError, ConfigErrors, RunbookError } from '../core/errors.js';
+import { ConfigError, ConfigErrors, RunbookError, formatPos } from '../core/errors.js';
 import type { ModuleDefinition } from '../core/module.js';
 import { EXIT, EventBus, type HostCounts } from '../core/types.js';
 import type { RunContext } from '../executor/context.js';
@@ -121,6 +121,7 @@ export async function playCommand(playbookArg: string, opts: PlayOptions, io: Cl
     diff: run.diff,
     time: new Date(started).toISOString(),
   });
+  for (const w of playbook.warnings ?? []) bus.emit({ type: 'warning', msg: w.pos ? `${formatPos(w.pos)}: ${w.msg}` : w.msg });
   let result;
   try {
     result = await runPlaybook(run, opts.limit);

@@ -129,6 +129,17 @@ describe('runbook play on the fleet', () => {
     expect(await sh('h2', 'test -e /srv/e2e-fail && echo yes || echo no')).toBe('no');
   });
 
+  it('refuses a host whose key is not in known_hosts: unreachable, fingerprint and file named', async () => {
+    const d = scratch({ known_hosts: '' });
+    const inv = readFileSync(fleet.inventoryPath, 'utf8').replace(fleet.knownHostsPath, path.join(d, 'known_hosts'));
+    const p = scratch({ 'inv.yml': inv, 'p.yml': '- hosts: h1\n  tasks:\n    - file: { path: /srv/e2e-hostkey, state: touch }\n' });
+    const r = await runbook(['play', path.join(p, 'p.yml'), '-i', path.join(p, 'inv.yml')]);
+    expect(r.code).toBe(8);
+    expect(r.stdout).toMatch(/SHA256:[A-Za-z0-9+/]{43}/);
+    expect(r.stdout).toContain(path.join(d, 'known_hosts'));
+    expect(await sh('h1', 'test -e /srv/e2e-hostkey && echo yes || echo no')).toBe('no');
+  });
+
   it('exits 8 when a host is unreachable, naming it', async () => {
     const inv = readFileSync(fleet.inventoryPath, 'utf8').replace(
       /(\n    lb:\n      hosts:\n)/,
