@@ -82,7 +82,8 @@ maxc=$1; join=$2; hash=$3; recurse=$4; shift 4
 enc() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \\n'; }
 st() { stat -c '%f %u %g %U %G %s' -- "$1" 2>/dev/null || stat -f '%Xp %u %g %Su %Sg %z' -- "$1" 2>/dev/null; }
 stl() { stat -L -c '%f %u %g %U %G %s' -- "$1" 2>/dev/null || stat -L -f '%Xp %u %g %Su %Sg %z' -- "$1" 2>/dev/null; }
-printf 'me %s %s %s %s %s\\n' "$(id -un 2>/dev/null || echo '?')" "$(id -gn 2>/dev/null || echo '?')" "$(id -u)" "$(id -g)" "$(umask)"
+# One id and one umask: every fork costs a host a millisecond or two, and this runs per task.
+printf 'id %s %s\\n' "$(umask)" "$(id)"
 for p in "$@"; do
   printf 'path\\n'
   if [ -n "$join" ] && [ -d "$p" ]; then
@@ -127,7 +128,12 @@ for p in "$@"; do
     done
     printf 'ancestor %s\\n' "$(enc "$a")"
   fi
-  d=$(dirname -- "$p")
+  case $p in
+    */) d=$(dirname -- "$p") ;;
+    /*/*|[!/]*/*) d=\${p%/*} ;;
+    /*) d=/ ;;
+    *) d=. ;;
+  esac
   if [ -d "$d" ]; then printf 'parent dir\\n'; elif [ -e "$d" ]; then printf 'parent other\\n'; else printf 'parent absent\\n'; fi
   printf 'end\\n'
 done
@@ -194,6 +200,12 @@ export function parseFileFacts(out: string, paths: readonly string[], join?: str
     const rest = sp < 0 ? '' : line.slice(sp + 1);
     const fields = rest.split(' ').filter((f) => f !== '');
     switch (key) {
+      case 'id': {
+        // `id UMASK uid=0(root) gid=0(root) groups=...`; names are absent for ids without one.
+        const m = /^(\d+) uid=(\d+)(?:\(([^)]*)\))? gid=(\d+)(?:\(([^)]*)\))?/.exec(rest);
+        if (m) me = { umask: parseInt(m[1], 8), uid: Number(m[2]), user: m[3] ?? '?', gid: Number(m[4]), group: m[5] ?? '?' };
+        break;
+      }
       case 'me':
         me = {
           user: fields[0],
