@@ -1,5 +1,4 @@
 import type { RunEvent, TaskOutcome } from '../core/types.js';
-import { formatPos } from '../core/errors.js';
 import { unifiedDiff } from './diff.js';
 import { colorDiff, formatMs, statusColor, type Style } from './style.js';
 
@@ -46,7 +45,7 @@ export function outcomeDetail(o: TaskOutcome, opts: TextOptions, style: Style): 
 }
 
 /** How a loop item is named in output: scalars as they are, maps by a name-ish field. */
-export function itemLabel(item: unknown): string {
+function itemLabel(item: unknown): string {
   if (item === null || typeof item !== 'object') return String(item);
   const o = item as Record<string, unknown>;
   for (const k of ['name', 'path', 'dest', 'key', 'id']) if (typeof o[k] === 'string' || typeof o[k] === 'number') return String(o[k]);
@@ -91,8 +90,4 @@ export function plainReporter(write: (s: string) => void, opts: TextOptions, sty
         break;
     }
   };
-}
-
-export function taskLocation(e: { task: { pos?: { file: string; line: number; col: number } } }): string {
-  return e.task.pos ? formatPos(e.task.pos) : '';
 }
