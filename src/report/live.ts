@@ -129,7 +129,8 @@ export class LiveReporter {
       c.skipped ? this.style.cyan(`skipped ${c.skipped}`) : '',
     ].filter(Boolean);
     const now = row.current ? this.style.dim(` ▸ ${row.current}`) : this.style.dim(` ${formatMs(c.timeMs)}`);
-    row.wrapper.title = `${host}  ${tallies.join(' · ')}${now}`;
+    const width = Math.max(...[...this.rows.keys()].map((h) => h.length));
+    row.wrapper.title = `${host.padEnd(width)}  ${tallies.join(' · ')}${now}`;
   }
 
   private taskDone(host: string, task: string, handler: boolean, o: TaskOutcome): void {
