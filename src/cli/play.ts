@@ -4,7 +4,7 @@ import type { ModuleDefinition } from '../core/module.js';
 import { EXIT, EventBus, type HostCounts } from '../core/types.js';
 import type { RunContext } from '../executor/context.js';
 import { checkUndefinedNames } from '../executor/preflight.js';
-import { SECTIONS, taskSelected } from '../executor/select.js';
+import { SECTIONS, sectionTasks } from '../executor/select.js';
 import { loadInventory } from '../inventory/load.js';
 import type { Inventory } from '../inventory/types.js';
 import { loadPlaybook } from '../playbook/load.js';
@@ -171,8 +171,7 @@ function listPlaybook(
     if (opts.listTasks) {
       io.out('    tasks:');
       for (const s of SECTIONS) {
-        for (const t of play.sections[s]) {
-          if (!taskSelected(play, t, filter)) continue;
+        for (const { task: t } of sectionTasks(play, i, s, filter)) {
           const tags = [...new Set([...play.tags, ...t.tags])];
           io.out(`      ${t.name}${tags.length ? `\tTAGS: [${tags.join(', ')}]` : ''}`);
         }

@@ -38,19 +38,22 @@ export async function checkUndefinedNames(
       }
     };
     for (const [k, v] of Object.entries(play.vars)) check(namesIn(v), playNames, play.pos, `play vars '${k}'`);
-    check(referencedNames(play.hosts), new Set([...Object.keys(extraVars), ...playNames]), play.pos, `play "${play.name}" hosts`);
+    check(referencedNames(play.hosts), playNames, play.pos, `play "${play.name}" hosts`);
     for (const task of allTasks(play)) {
+      const where = `task "${task.name}"`;
       const defined = new Set(playNames);
       for (const k of Object.keys(task.vars)) defined.add(k);
-      if (task.loop) defined.add(task.loopVar);
-      if (task.loop && task.indexVar) defined.add(task.indexVar);
-      const where = `task "${task.name}"`;
+      // The loop expression is read before its own loop variables exist.
+      if (task.loop) {
+        check(namesIn(task.loop.value), new Set(defined), task.loop.pos, where);
+        defined.add(task.loopVar);
+        if (task.indexVar) defined.add(task.indexVar);
+      }
       for (const [k, v] of Object.entries(task.args)) check(namesIn(v), defined, task.argPos[k] ?? task.pos, where);
       for (const [, v] of Object.entries(task.vars)) check(namesIn(v), defined, task.pos, where);
       for (const c of [...task.when, ...task.changedWhen, ...task.failedWhen, ...task.until]) {
         check(safeExprNames(c.value, c.pos, errors), defined, c.pos, where);
       }
-      if (task.loop) check(namesIn(task.loop.value), new Set([...defined].filter((n) => n !== task.loopVar || playNames.has(n))), task.loop.pos, where);
       if (task.delegateTo) check(referencedNames(task.delegateTo), defined, task.pos, where);
       if (task.module === 'template' && typeof task.args.src === 'string' && !task.args.src.includes('{{')) {
         try {

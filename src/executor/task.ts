@@ -135,7 +135,7 @@ function combineItems(items: TaskOutcome[]): TaskOutcome {
   const statuses = items.map((i) => i.status);
   const status = statuses.includes('unreachable')
     ? 'unreachable'
-    : statuses.some((s, i) => s === 'failed' && !items[i].ignored)
+    : statuses.includes('failed')
       ? 'failed'
       : statuses.includes('changed')
         ? 'changed'

@@ -72,8 +72,8 @@ export function plainReporter(write: (s: string) => void, opts: TextOptions, sty
         break;
       case 'task:done': {
         const o = e.outcome;
-        const label = o.ignored ? 'ignored' : o.decidedAtRunTime && o.status === 'skipped' ? 'skipped' : o.status;
-        const paint = statusColor(style, o.ignored ? 'ignored' : o.status);
+        const label = o.ignored ? 'ignored' : o.status;
+        const paint = statusColor(style, label);
         const where = e.task.handler ? 'handler ' : '';
         const extra = o.status === 'skipped' && !opts.verbose ? '' : style.dim(` ${formatMs(o.durationMs)}`);
         const check = opts.check && o.status === 'changed' ? ' (check)' : '';

@@ -51,7 +51,7 @@ export async function runPlaybook(run: RunContext, limitPattern?: string): Promi
     for (const f of play.varsFiles) Object.assign(varsFilesVars, await loadVarsFile(f));
 
     const strategy = play.strategy === 'free' ? free : linear;
-    const handlers: ScheduledTask[] = play.handlers.map((task, i) => ({ task, id: `${playIndex}/handlers/${i}` }));
+    const handlers: ScheduledTask[] = play.handlers.map((task, i) => ({ task, id: `${playIndex}/handlers/${i}`, handler: true }));
     const batches = computeBatches(names, play.serial);
     for (const [b, batch] of batches.entries()) {
       if (run.signal.aborted || aborted) break;
@@ -64,19 +64,18 @@ export async function runPlaybook(run: RunContext, limitPattern?: string): Promi
         batchHosts: batch,
         varsFilesVars,
         groups,
-        hostvars: hostvars,
+        hostvars,
       };
       const hosts = batch.map((n) => run.hosts.get(n)!).filter((h) => h.active);
-      const failedBefore = new Set(hosts.filter((h) => h.failed).map((h) => h.name));
       let stopPlay = false;
       const runner: TaskRunner = {
-        run: (item, host) => runTask(pc, item.task, taskRef(item.task, item.id, item.id.includes('/handlers/')), host),
+        run: (item, host) => runTask(pc, item.task, taskRef(item.task, item.id, item.handler), host),
         share: (item, host, outcome) => shareOutcome(pc, item.task, host, outcome),
         limit: (fn) => limit(fn),
         stopped: () => run.signal.aborted || stopPlay,
       };
       const checkThreshold = () => {
-        const failed = hosts.filter((h) => (h.failed || h.unreachable) && !failedBefore.has(h.name)).length;
+        const failed = hosts.filter((h) => !h.active).length;
         const max = play.anyErrorsFatal ? 0 : play.maxFailPercentage;
         if (failed > 0 && exceedsFailPercentage(failed, hosts.length, max)) stopPlay = true;
       };

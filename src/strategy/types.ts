@@ -5,6 +5,7 @@ import type { Task } from '../playbook/types.js';
 export interface ScheduledTask {
   task: Task;
   id: string;
+  handler?: boolean;
 }
 
 /** What a strategy may do: run a task on a host, and hand a run_once outcome to others. */
