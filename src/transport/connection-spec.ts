@@ -3,10 +3,10 @@
  * ansible_user, ansible_ssh_private_key_file, ansible_password, ansible_connection,
  * ansible_become*, ansible_ssh_common_args / ansible_ssh_extra_args, ansible_ssh_timeout).
  */
-import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import { splitShellWords as shellWords } from '../core/shell-words.js';
+import { expandTilde } from './common.js';
 import type { ConnectionSpec } from './types.js';
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -86,7 +86,7 @@ export function parseSshArgs(args: string, where = 'ansible_ssh_common_args'): S
         break;
       }
       case 'userknownhostsfile':
-        out.knownHostsFile ??= expandUser(value.split(/\s+/)[0]!);
+        out.knownHostsFile ??= expandTilde(value.split(/\s+/)[0]!);
         break;
       case 'stricthostkeychecking': {
         const v = parseStrict(value);
@@ -107,7 +107,7 @@ export function parseSshArgs(args: string, where = 'ansible_ssh_common_args'): S
         out.user ??= value;
         break;
       case 'identityfile':
-        out.privateKeyFile ??= expandUser(value);
+        out.privateKeyFile ??= expandTilde(value);
         break;
       default:
         // Options without meaning here (ControlMaster, ServerAliveInterval, ...) are ignored.
@@ -136,19 +136,12 @@ export function parseSshArgs(args: string, where = 'ansible_ssh_common_args'): S
     } else if (w.startsWith('-l')) {
       out.user ??= takeValue('-l');
     } else if (w.startsWith('-i')) {
-      out.privateKeyFile ??= expandUser(takeValue('-i'));
+      out.privateKeyFile ??= expandTilde(takeValue('-i'));
     } else if (/^-[bcDeEFIJLmOQRSwW]$/.test(w)) {
       i++; // another option that takes a value: skip it
     }
   }
   return out;
-}
-
-/** `~` and `~/x` → the home folder. */
-export function expandUser(p: string): string {
-  if (p === '~') return os.homedir();
-  if (p.startsWith('~/')) return path.join(os.homedir(), p.slice(2));
-  return p;
 }
 
 function parsePort(v: unknown, where: string): number {
@@ -241,7 +234,7 @@ export function connectionSpecFromVars(host: string, vars: Record<string, unknow
   if (user !== undefined) spec.user = user;
 
   const key = str(vars, 'ansible_ssh_private_key_file', 'ansible_private_key_file');
-  if (key !== undefined) spec.privateKeyFile = expandUser(key);
+  if (key !== undefined) spec.privateKeyFile = expandTilde(key);
   else if (fromArgs('privateKeyFile') !== undefined) spec.privateKeyFile = fromArgs('privateKeyFile')!;
 
   const password = str(vars, 'ansible_password', 'ansible_ssh_pass', 'ansible_ssh_password');

@@ -37,10 +37,15 @@ mv -f -- "$tmp" "$p" || exit 1
 tmp=
 `;
 
-export function putCommand(path: string, opts: { mode?: number; owner?: string; group?: string }): Command {
-  if (opts.mode !== undefined && (!Number.isInteger(opts.mode) || opts.mode < 0 || opts.mode > 0o7777)) {
-    throw new TypeError(`invalid file mode: ${opts.mode}`);
+/** A file mode must be a whole number of permission bits. */
+export function checkMode(mode: number | undefined): void {
+  if (mode !== undefined && (!Number.isInteger(mode) || mode < 0 || mode > 0o7777)) {
+    throw new TypeError(`invalid file mode: ${mode}`);
   }
+}
+
+export function putCommand(path: string, opts: { mode?: number; owner?: string; group?: string }): Command {
+  checkMode(opts.mode);
   const mode = opts.mode === undefined ? '' : opts.mode.toString(8).padStart(4, '0');
   return { script: PUT_SCRIPT, args: [path, mode, opts.owner ?? '', opts.group ?? ''] };
 }

@@ -7,12 +7,12 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promises as fsp, type Stats } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { CommandError, ConnectionError } from '../core/errors.js';
-import { GET_MISSING, getCommand, putCommand } from './file-scripts.js';
-import { baseArgv, becomeUser, commandArgv, ENV_NAME } from './quote.js';
+import { checkPut, currentUser, getResult, toExecResult, type RawResult } from './common.js';
+import { checkMode, getCommand, putCommand } from './file-scripts.js';
+import { assertEnvName, baseArgv, becomeUser, commandArgv } from './quote.js';
 import type {
   Command,
   ConnectionSpec,
@@ -23,28 +23,12 @@ import type {
   Transport,
 } from './types.js';
 
-interface RawResult {
-  exitCode: number | null;
-  signal: string | null;
-  stdout: Buffer;
-  stderr: Buffer;
-  durationMs: number;
-}
-
 interface SpawnOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   stdin?: string | Buffer;
   timeoutMs?: number;
   signal?: AbortSignal;
-}
-
-function currentUser(): string {
-  try {
-    return os.userInfo().username;
-  } catch {
-    return process.env.USER ?? 'root';
-  }
 }
 
 export class LocalTransport implements Transport {
@@ -65,7 +49,7 @@ export class LocalTransport implements Transport {
       const argv = baseArgv(cmd);
       const env: NodeJS.ProcessEnv = { ...process.env };
       for (const [k, v] of Object.entries(opts.env ?? {})) {
-        if (!ENV_NAME.test(k)) throw new TypeError(`invalid environment variable name: ${JSON.stringify(k)}`);
+        assertEnvName(k);
         env[k] = v;
       }
       if (opts.cwd !== undefined) {
@@ -99,13 +83,7 @@ export class LocalTransport implements Transport {
       });
       r = await this.spawnRun(argv, pick(opts));
     }
-    return {
-      exitCode: r.exitCode,
-      signal: r.signal,
-      stdout: r.stdout.toString('utf8'),
-      stderr: r.stderr.toString('utf8'),
-      durationMs: r.durationMs,
-    };
+    return toExecResult(r);
   }
 
   private spawnRun(argv: readonly string[], opts: SpawnOptions): Promise<RawResult> {
@@ -185,15 +163,10 @@ export class LocalTransport implements Transport {
     const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
     if (user !== undefined) {
       const argv = commandArgv(putCommand(filePath, opts), { become: opts.become!, loginUser: this.user });
-      const r = await this.spawnRun(argv, { stdin: data });
-      if (r.exitCode !== 0) {
-        throw new CommandError(this.host, ['put', filePath], r.exitCode, r.stderr.toString('utf8'), `cannot write ${filePath}`);
-      }
+      checkPut(this.host, filePath, await this.spawnRun(argv, { stdin: data }));
       return;
     }
-    if (opts.mode !== undefined && (!Number.isInteger(opts.mode) || opts.mode < 0 || opts.mode > 0o7777)) {
-      throw new TypeError(`invalid file mode: ${opts.mode}`);
-    }
+    checkMode(opts.mode);
     const fail = (e: unknown): never => {
       throw new CommandError(
         this.host,
@@ -238,10 +211,7 @@ export class LocalTransport implements Transport {
     const user = becomeUser(opts.become, this.user);
     if (user !== undefined) {
       const argv = commandArgv(getCommand(filePath), { become: opts.become!, loginUser: this.user });
-      const r = await this.spawnRun(argv, {});
-      if (r.exitCode === 0) return r.stdout;
-      if (r.exitCode === GET_MISSING && r.stderr.length === 0) return null;
-      throw new CommandError(this.host, ['get', filePath], r.exitCode, r.stderr.toString('utf8'), `cannot read ${filePath}`);
+      return getResult(this.host, filePath, await this.spawnRun(argv, {}));
     }
     try {
       return await fsp.readFile(filePath);

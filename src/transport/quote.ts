@@ -12,7 +12,11 @@ import type { Become, Command } from './types.js';
 const SAFE_WORD = /^[A-Za-z0-9_\/.,:@%+-]+$/;
 
 /** A valid environment variable name (what `env` and every shell accept). */
-export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function assertEnvName(k: string): void {
+  if (!ENV_NAME.test(k)) throw new TypeError(`invalid environment variable name: ${JSON.stringify(k)}`);
+}
 
 /**
  * Quote one argument for a POSIX shell: bare when it holds only inert characters, otherwise in
@@ -88,7 +92,7 @@ export function envArgv(env: Record<string, string> | undefined): string[] {
   if (!env) return [];
   const out: string[] = [];
   for (const [k, v] of Object.entries(env)) {
-    if (!ENV_NAME.test(k)) throw new TypeError(`invalid environment variable name: ${JSON.stringify(k)}`);
+    assertEnvName(k);
     if (typeof v !== 'string') throw new TypeError(`environment variable ${k} must be a string`);
     out.push(`${k}=${v}`);
   }

@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { expandTilde } from './common.js';
 import { patternListMatch, wildcardMatch } from './known-hosts.js';
 
 export interface SshHostConfig {
@@ -56,12 +57,6 @@ export function splitConfigWords(line: string): string[] {
   }
   if (inWord) words.push(cur);
   return words;
-}
-
-function expandTilde(p: string, home: string): string {
-  if (p === '~') return home;
-  if (p.startsWith('~/')) return path.join(home, p.slice(2));
-  return p;
 }
 
 function globFiles(pattern: string): string[] {

@@ -23,8 +23,10 @@ import type {
   ServerHostKeyAlgorithm,
   Client as SshClient,
 } from 'ssh2';
-import { CommandError, ConnectionError } from '../core/errors.js';
-import { GET_MISSING, getCommand, putCommand } from './file-scripts.js';
+import { ConnectionError } from '../core/errors.js';
+import { checkPut, currentUser, expandTilde, getResult, toExecResult, type RawResult } from './common.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from './connection-spec.js';
+import { getCommand, putCommand } from './file-scripts.js';
 import {
   appendKnownHost,
   checkHostKey,
@@ -102,14 +104,6 @@ interface Waiter {
   reject: (e: unknown) => void;
 }
 
-interface RawResult {
-  exitCode: number | null;
-  signal: string | null;
-  stdout: Buffer;
-  stderr: Buffer;
-  durationMs: number;
-}
-
 const KEX: KexAlgorithm[] = [
   'curve25519-sha256',
   'curve25519-sha256@libssh.org',
@@ -134,19 +128,6 @@ const HOST_KEY_ALGOS: ServerHostKeyAlgorithm[] = [
 
 const DEFAULT_KEYS = ['id_ed25519', 'id_rsa', 'id_ecdsa'];
 
-function localUser(): string {
-  try {
-    return os.userInfo().username;
-  } catch {
-    return process.env.USER ?? 'root';
-  }
-}
-
-function expandHome(p: string, home: string): string {
-  if (p === '~') return home;
-  if (p.startsWith('~/')) return path.join(home, p.slice(2));
-  return p;
-}
 
 /** `[user@]host[:port]`, `[user@][v6addr]:port` or `ssh://[user@]host[:port]`. */
 export function parseJumpHost(s: string): { user?: string; host: string; port?: number } {
@@ -313,11 +294,11 @@ export class SshTransport implements Transport {
           });
     const defaultKeys = DEFAULT_KEYS.map((k) => path.join(home, '.ssh', k));
     const cfg = readCfg(spec.address, spec.port !== 22 ? spec.port : undefined, spec.user);
-    const explicitKey = spec.privateKeyFile ? [expandHome(spec.privateKeyFile, home)] : [];
+    const explicitKey = spec.privateKeyFile ? [expandTilde(spec.privateKeyFile, home)] : [];
     const endpoint: Endpoint = {
       address: cfg.hostName ?? spec.address,
       port: spec.port !== 22 ? spec.port : (cfg.port ?? 22),
-      user: spec.user ?? cfg.user ?? localUser(),
+      user: spec.user ?? cfg.user ?? currentUser(),
       identityFiles:
         explicitKey.length > 0
           ? explicitKey
@@ -335,13 +316,13 @@ export class SshTransport implements Transport {
         jumps.push({
           address: jc.hostName ?? j.host,
           port: j.port ?? jc.port ?? 22,
-          user: j.user ?? jc.user ?? localUser(),
+          user: j.user ?? jc.user ?? currentUser(),
           identityFiles: [...new Set([...(jc.identityFiles.length > 0 ? jc.identityFiles : defaultKeys), ...explicitKey])],
         });
       }
     }
     const userFiles = spec.knownHostsFile
-      ? [expandHome(spec.knownHostsFile, home)]
+      ? [expandTilde(spec.knownHostsFile, home)]
       : (cfg.userKnownHostsFiles ?? [path.join(home, '.ssh', 'known_hosts'), path.join(home, '.ssh', 'known_hosts2')]);
     this.resolved = {
       endpoint,
@@ -349,7 +330,7 @@ export class SshTransport implements Transport {
       knownHostsFiles: [...userFiles, '/etc/ssh/ssh_known_hosts'],
       knownHostsWrite: userFiles[0]!,
       strict: spec.strictHostKeyChecking,
-      connectTimeoutMs: spec.connectTimeoutMs > 0 ? spec.connectTimeoutMs : 10_000,
+      connectTimeoutMs: spec.connectTimeoutMs > 0 ? spec.connectTimeoutMs : DEFAULT_CONNECT_TIMEOUT_MS,
     };
     return this.resolved;
   }
@@ -947,22 +928,14 @@ export class SshTransport implements Transport {
       ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
-    return {
-      exitCode: r.exitCode,
-      signal: r.signal,
-      stdout: r.stdout.toString('utf8'),
-      stderr: r.stderr.toString('utf8'),
-      durationMs: r.durationMs,
-    };
+    return toExecResult(r);
   }
 
   async put(filePath: string, content: string | Buffer, opts: PutOptions = {}): Promise<void> {
     const cmd = putCommand(filePath, opts);
     const line = commandLine(cmd, { ...(opts.become ? { become: opts.become } : {}), loginUser: this.user });
     const r = await this.run(line, { stdin: typeof content === 'string' ? Buffer.from(content, 'utf8') : content });
-    if (r.exitCode !== 0) {
-      throw new CommandError(this.host, ['put', filePath], r.exitCode, r.stderr.toString('utf8'), `cannot write ${filePath}`);
-    }
+    checkPut(this.host, filePath, r);
   }
 
   async get(filePath: string, opts: GetOptions = {}): Promise<Buffer | null> {
@@ -970,10 +943,7 @@ export class SshTransport implements Transport {
       ...(opts.become ? { become: opts.become } : {}),
       loginUser: this.user,
     });
-    const r = await this.run(line, {});
-    if (r.exitCode === 0) return r.stdout;
-    if (r.exitCode === GET_MISSING && r.stderr.length === 0) return null;
-    throw new CommandError(this.host, ['get', filePath], r.exitCode, r.stderr.toString('utf8'), `cannot read ${filePath}`);
+    return getResult(this.host, filePath, await this.run(line, {}));
   }
 
   async forwardUnixSocket(socketPath: string): Promise<Duplex> {
