@@ -206,15 +206,6 @@ export function parseFileFacts(out: string, paths: readonly string[], join?: str
         if (m) me = { umask: parseInt(m[1], 8), uid: Number(m[2]), user: m[3] ?? '?', gid: Number(m[4]), group: m[5] ?? '?' };
         break;
       }
-      case 'me':
-        me = {
-          user: fields[0],
-          group: fields[1],
-          uid: Number(fields[2]),
-          gid: Number(fields[3]),
-          umask: parseInt(fields[4] ?? '022', 8),
-        };
-        break;
       case 'path': {
         const given = paths[result.length];
         cur = { path: given, joined: false, exists: false, parent: 'absent' };

@@ -52,7 +52,7 @@ export async function checkUndefinedNames(
       for (const [k, v] of Object.entries(task.args)) check(namesIn(v), defined, task.argPos[k] ?? task.pos, where);
       for (const [, v] of Object.entries(task.vars)) check(namesIn(v), defined, task.pos, where);
       for (const c of [...task.when, ...task.changedWhen, ...task.failedWhen, ...task.until]) {
-        check(safeExprNames(c.value, c.pos, errors), defined, c.pos, where);
+        check(exprNames(c.value), defined, c.pos, where);
       }
       if (task.delegateTo) check(referencedNames(task.delegateTo), defined, task.pos, where);
       if (task.module === 'template' && typeof task.args.src === 'string' && !task.args.src.includes('{{')) {
@@ -66,15 +66,6 @@ export async function checkUndefinedNames(
     }
   }
   if (errors.length > 0) throw new ConfigErrors(dedupe(errors));
-}
-
-function safeExprNames(expr: string, pos: SourcePos, errors: ConfigError[]): string[] {
-  try {
-    return exprNames(expr);
-  } catch (e) {
-    errors.push(new ConfigError(`invalid expression '${expr}': ${(e as Error).message}`, pos));
-    return [];
-  }
 }
 
 function namesIn(v: unknown): string[] {

@@ -2,8 +2,8 @@ import { ConnectionError, ModuleError, RunbookError, TemplateError } from '../co
 import type { ApplyResult, ModuleContext, ModuleDefinition, Plan } from '../core/module.js';
 import type { TaskOutcome, TaskRef } from '../core/types.js';
 import type { Located, Task } from '../playbook/types.js';
-import { evaluate, truthy } from '../template/expr.js';
-import { DecidedAtRunTime, renderDeep, renderString, runtimeUnknown } from '../template/render.js';
+import { evalCondition } from '../template/expr.js';
+import { DecidedAtRunTime, renderDeep, renderString, renderText, runtimeUnknown } from '../template/render.js';
 import type { Become } from '../transport/types.js';
 import type { PlayContext } from './context.js';
 import { readLocalFile } from './context.js';
@@ -157,7 +157,7 @@ function combineItems(items: TaskOutcome[]): TaskOutcome {
 
 function evalConditions(conds: Located[], vars: Vars, task: Task): boolean {
   for (const c of conds) {
-    if (!truthy(evaluate(c.value, vars, { pos: c.pos, task: task.name }))) return false;
+    if (!evalCondition(c.value, vars, { pos: c.pos, task: task.name })) return false;
   }
   return true;
 }
@@ -223,10 +223,7 @@ async function runOnce(pc: PlayContext, task: Task, host: HostState, vars: Vars)
     signal: run.abort,
     playbookDir: run.playbook.dir,
     readLocalFile: (p, sub) => readLocalFile(run.playbook.dir, p, sub),
-    render: (text, source) => {
-      const out = renderString(text, vars, { task: `${task.name} (${source})` });
-      return typeof out === 'string' ? out : JSON.stringify(out);
-    },
+    render: (text, source) => renderText(text, vars, { task: `${task.name} (${source})` }),
     log: (m) => {
       if (run.verbose) run.bus.emit({ type: 'warning', msg: m, host: host.name });
     },
@@ -399,10 +396,14 @@ function censor(o: TaskOutcome): TaskOutcome {
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
+    const onAbort = () => {
       clearTimeout(t);
       resolve();
-    }, { once: true });
+    };
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -1,5 +1,5 @@
 import { TemplateError } from '../core/errors.js';
-import { renderString } from '../template/render.js';
+import { renderDeep } from '../template/render.js';
 
 export type Vars = Record<string, unknown>;
 
@@ -35,30 +35,37 @@ export interface Layers {
   loop?: Vars;
 }
 
+/** A layer of variables and whether its values are templates to render (ones people wrote). */
+type Layer = [vars: Vars | undefined, templated: boolean];
+
 /**
- * Merge variable layers by SPEC §3 precedence (lowest first) into one object whose string
+ * Merge variable layers by SPEC §3 precedence (lowest first) into one object whose written
  * values holding templates are rendered on first read: a var may refer to another var, as in
- * Ansible, without the whole set being rendered up front.
+ * Ansible, without the whole set being rendered up front. Registered results, loop items and
+ * magic variables are data, never templates: a command's output containing `{{` stays text.
  */
 export function layeredVars(l: Layers): Vars {
-  const merged: Vars = {
-    ...l.inventory,
-    ...l.play,
-    ...l.varsFiles,
-    ...l.task,
-    ...l.registered,
-    ...(l.loop ?? {}),
-    ...l.extra,
-    ...l.magic,
-  };
-  return lazilyRendered(merged);
+  return lazilyRendered([
+    [l.inventory, true],
+    [l.play, true],
+    [l.varsFiles, true],
+    [l.task, true],
+    [l.registered, false],
+    [l.loop, false],
+    [l.extra, true],
+    [l.magic, false],
+  ]);
 }
 
-function lazilyRendered(merged: Vars): Vars {
+function lazilyRendered(layers: Layer[]): Vars {
+  const winner = new Map<string, { raw: unknown; templated: boolean }>();
+  for (const [vars, templated] of layers) {
+    for (const [key, raw] of Object.entries(vars ?? {})) winner.set(key, { raw, templated });
+  }
   const out: Vars = {};
   const resolving = new Set<string>();
-  for (const [key, raw] of Object.entries(merged)) {
-    if (!needsRender(raw)) {
+  for (const [key, { raw, templated }] of winner) {
+    if (!templated || !needsRender(raw)) {
       out[key] = raw;
       continue;
     }
@@ -73,7 +80,7 @@ function lazilyRendered(merged: Vars): Vars {
         }
         resolving.add(key);
         try {
-          cached = { v: renderValue(raw, out, key) };
+          cached = { v: renderDeep(raw, out, { what: `variable '${key}'` }) };
         } finally {
           resolving.delete(key);
         }
@@ -93,19 +100,6 @@ function needsRender(v: unknown): boolean {
   return false;
 }
 
-function renderValue(v: unknown, vars: Vars, key: string): unknown {
-  if (typeof v === 'string') {
-    return v.includes('{{') ? renderString(v, vars, { what: `variable '${key}'` }) : v;
-  }
-  if (Array.isArray(v)) return v.map((x) => renderValue(x, vars, key));
-  if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
-    const o: Vars = {};
-    for (const [k, x] of Object.entries(v)) o[k] = renderValue(x, vars, key);
-    return o;
-  }
-  return v;
-}
-
 /**
  * `hostvars`: every host's inventory variables plus what it registered, read lazily so a
  * large inventory costs nothing until a template looks.
@@ -118,7 +112,11 @@ export function hostvarsView(names: readonly string[], lookup: (name: string) =>
       // Not cached: a host's registered results grow as the play runs.
       get() {
         const h = lookup(name);
-        return lazilyRendered({ ...h.inventoryVars, ...h.registered, inventory_hostname: name });
+        return lazilyRendered([
+          [h.inventoryVars, true],
+          [h.registered, false],
+          [{ inventory_hostname: name }, false],
+        ]);
       },
     });
   }

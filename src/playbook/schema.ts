@@ -186,9 +186,6 @@ export const taskFileSchema: JsonSchema = {
 /** Task keywords: every key of a task that is not its module. */
 export const TASK_KEYWORDS: ReadonlySet<string> = new Set(Object.keys(taskSchema.properties as object));
 
-/** Play keywords. */
-export const PLAY_KEYWORDS: ReadonlySet<string> = new Set(Object.keys(playSchema.properties as object));
-
 /** Ansible task keywords runbook recognises but does not support, with what to do instead. */
 export const UNSUPPORTED_TASK_KEYWORDS: Readonly<Record<string, string>> = {
   rescue: 'block error handling (rescue/always) is not supported: use ignore_errors + register and when',

@@ -735,9 +735,6 @@ export function evalExpr(text: string, vars: unknown, where: ExprWhere = {}): un
   }
 }
 
-/** Same as {@link evalExpr} (the executor's name for it). */
-export const evaluate = evalExpr;
-
 /** Evaluate and decide: Python-style truthiness of the result. */
 export function evalCondition(text: string, vars: unknown, where: ExprWhere = {}): boolean {
   return truthy(evalExpr(text, vars, where));

@@ -537,13 +537,8 @@ export function checkTemplate(text: string, where: RenderWhere = {}): void {
   if (text.includes('{{')) compileAt(text, where);
 }
 
-/** Does a string need rendering? */
-export function isTemplated(v: unknown): v is string {
-  return typeof v === 'string' && v.includes('{{');
-}
-
 /**
- * Render one string. A string that is exactly one `{{ expr }}` (whitespace around allowed)
+ * Render one string. A string that is exactly one `{{ expr }}` (nothing around it)
  * yields the value itself (list, number, map, boolean); any other yields the rendered text.
  * Strings without `{{` are returned as they are.
  *

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TemplateError } from '../../../src/core/errors.js';
-import { checkExpr, evalCondition, evalExpr, evaluate, truthy, unwrapTemplate } from '../../../src/template/expr.js';
+import { checkExpr, evalCondition, evalExpr, truthy, unwrapTemplate } from '../../../src/template/expr.js';
 import { DecidedAtRunTime, runtimeUnknown } from '../../../src/template/runtime.js';
 
 const vars = {
@@ -279,6 +279,6 @@ describe('truthy', () => {
     expect([0, '', [], {}, null, undefined, false].map(truthy)).toEqual([false, false, false, false, false, false, false]);
     expect([1, 'x', [0], { a: 1 }, true].map(truthy)).toEqual([true, true, true, true, true]);
     expect(evalCondition('empty', vars)).toBe(false);
-    expect(evaluate('n', vars)).toBe(3);
+    expect(evalExpr('n', vars)).toBe(3);
   });
 });
