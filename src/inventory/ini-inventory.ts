@@ -106,23 +106,14 @@ export function parseIniInventory(text: string, file: string, inv: InventoryData
         }
         vars.push([t.slice(0, eq), iniValue(t.slice(eq + 1))]);
       }
-      for (const host of expanded.hosts) {
-        inv.addHost(host, group, at());
-        if (expanded.port !== undefined) inv.setHostVar(host, 'ansible_port', expanded.port);
-        for (const [k, v] of vars) inv.setHostVar(host, k, v);
-      }
+      inv.addHosts(expanded, group, at(), vars);
     } else if (state === 'vars') {
       const eq = line.indexOf('=');
       if (eq <= 0) throw new ConfigError(`expected key=value in [${group}:vars], found '${line}'`, at());
       const key = line.slice(0, eq).trim();
       const text = line.slice(eq + 1).trim();
-      const value = pythonLiteral(text).ok ? iniValue(text) : text.replace(/\s+#.*$/, '');
-      try {
-        inv.setGroupVar(group, key, value);
-      } catch (e) {
-        if (e instanceof ConfigError && !e.pos) throw new ConfigError(e.message, at(eq + 1));
-        throw e;
-      }
+      const literal = pythonLiteral(text);
+      inv.setGroupVar(group, key, literal.ok ? literal.value : text.replace(/\s+#.*$/, ''), at(eq + 1));
     } else {
       const g = GROUP_NAME.exec(line);
       if (!g) throw new ConfigError(`expected a group name in [${group}:children], found '${line}'`, at());

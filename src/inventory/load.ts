@@ -161,10 +161,7 @@ export function hostListInventory(spec: string): StaticInventory {
     } catch (e) {
       throw new ConfigError(`host list '${spec}': ${(e as Error).message}`);
     }
-    for (const h of expanded.hosts) {
-      data.addHost(h, 'ungrouped');
-      if (expanded.port !== undefined) data.setHostVar(h, 'ansible_port', expanded.port);
-    }
+    data.addHosts(expanded, 'ungrouped');
   }
   data.reconcile();
   return new StaticInventory(spec, data);

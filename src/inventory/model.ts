@@ -100,15 +100,25 @@ export class InventoryData {
     return h;
   }
 
-  setGroupVar(group: string, key: string, value: unknown): void {
+  /** `pos`: where the value was written, for the error an invalid ansible_group_priority gets. */
+  setGroupVar(group: string, key: string, value: unknown, pos?: SourcePos): void {
     const g = this.addGroup(group);
     if (key === 'ansible_group_priority') {
       const n = Number(value);
-      if (!Number.isInteger(n)) throw new ConfigError(`ansible_group_priority of group '${group}' must be an integer, found '${String(value)}'`);
+      if (!Number.isInteger(n)) throw new ConfigError(`ansible_group_priority of group '${group}' must be an integer, found '${String(value)}'`, pos);
       g.priority = n;
       return;
     }
     g.inlineVars[key] = value;
+  }
+
+  /** Add the hosts of an expanded host pattern to a group, with their port and variables. */
+  addHosts(expanded: { hosts: string[]; port?: number }, group: string, pos?: SourcePos, vars: [string, unknown][] = []): void {
+    for (const host of expanded.hosts) {
+      this.addHost(host, group, pos);
+      if (expanded.port !== undefined) this.setHostVar(host, 'ansible_port', expanded.port);
+      for (const [k, v] of vars) this.setHostVar(host, k, v);
+    }
   }
 
   setHostVar(host: string, key: string, value: unknown): void {

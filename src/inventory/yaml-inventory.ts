@@ -117,12 +117,7 @@ class YamlInventoryParser {
 
   private groupVar(group: string, entry: Pair): void {
     const key = this.key(entry, 'variable name');
-    try {
-      this.inv.setGroupVar(group, key, this.value(entry.value as Node | null));
-    } catch (e) {
-      if (e instanceof ConfigError && !e.pos) throw new ConfigError(e.message, posOf(this.src, entry.value as Node));
-      throw e;
-    }
+    this.inv.setGroupVar(group, key, this.value(entry.value as Node | null), posOf(this.src, entry.value as Node));
   }
 
   private hosts(group: string, entry: Pair): void {
@@ -145,11 +140,7 @@ class YamlInventoryParser {
       }
       for (const p of mapEntries(this.src, v)) vars.push([this.key(p, 'variable name'), this.value(p.value as Node | null)]);
     }
-    for (const host of expanded.hosts) {
-      this.inv.addHost(host, group, keyPos);
-      if (expanded.port !== undefined) this.inv.setHostVar(host, 'ansible_port', expanded.port);
-      for (const [k, val] of vars) this.inv.setHostVar(host, k, val);
-    }
+    this.inv.addHosts(expanded, group, keyPos, vars);
   }
 }
 
