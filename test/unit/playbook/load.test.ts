@@ -211,6 +211,13 @@ describe('loadPlaybook: errors with positions', () => {
     expect(errs.find((e) => e.includes('vars_files'))).toMatch(new RegExp(`^${f}:21:16: vars_files: file not found: vars/missing.yml`));
   });
 
+  it('refuses a rollout section instead of running every host at once', async () => {
+    const file = await tmpPlaybook('- hosts: all\n  rollout:\n    batch: [1, "50%"]\n  tasks:\n    - debug: msg=x\n');
+    await expect(loadPlaybook(file, { knownModules })).rejects.toThrow(
+      /:2:3: rollout: rollouts \(drain, health gate, rollback\) are not supported yet: use serial/,
+    );
+  });
+
   it('detects import cycles', async () => {
     const errs = await errorsOf('cycle.yml');
     expect(errs).toHaveLength(1);
