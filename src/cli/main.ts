@@ -6,6 +6,9 @@ import { loadInventory } from '../inventory/load.js';
 import { builtinModules } from '../../modules/index.js';
 import { docCommand } from './doc.js';
 import { inventoryGraph, inventoryHost, inventoryList } from './inventory.js';
+import { cronInstall, cronList, cronRemove, cronRun } from './cron.js';
+import { driftCommand, type DriftOptions } from './drift.js';
+import { historyCommand } from './history.js';
 import { describeError, playCommand, type CliIO, type PlayOptions } from './play.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -36,6 +39,7 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
     modules: moduleMap(),
     signal: controller.signal,
     abort: abortController.signal,
+    argv,
     ...io,
   };
   let exit: number = EXIT.OK;
@@ -73,6 +77,7 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
       .option('-f, --forks <n>', 'hosts worked on in parallel', (v) => parsePositiveInt(v, '--forks'), 50)
       .addOption(new Option('--output <format>', 'output format').choices(['text', 'json']).default('text'))
       .option('--report <file>', 'write a JSON report of the run')
+      .option('--lock-wait <seconds>', 'wait this long for another run on the inventory to finish', (v) => parseSeconds(v, '--lock-wait'), 0)
       .option('-v, --verbose', 'more detail (repeatable)', count, 0);
 
   runOptions(program.command('play').argument('<playbook>', 'playbook path, or a name under playbooks/'))
@@ -85,6 +90,60 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
     .action(async (playbook: string, opts: PlayOptions) => {
       verbose = opts.verbose > 0;
       exit = await playCommand(playbook, opts, full);
+    });
+
+  runOptions(program.command('drift').argument('<playbook>', 'playbook path, or a name under playbooks/'))
+    .description('check every host and report the tasks that would change (exit 2 on drift); --fix corrects them')
+    .option('--fix', 'apply the corrections on the drifted hosts, then check them again')
+    .option('--notify <url>', 'POST the JSON report here when drift or a failure is found')
+    .action(async (playbook: string, opts: DriftOptions) => {
+      verbose = opts.verbose > 0;
+      exit = await driftCommand(playbook, opts, full);
+    });
+
+  program
+    .command('history')
+    .description('past play and drift runs from the run journal; with an ID, one run in detail')
+    .argument('[id]', 'run id (or a unique prefix of it)')
+    .option('-n, --last <n>', 'how many runs to list', (v) => parsePositiveInt(v, '--last'), 20)
+    .option('--json', 'print JSON')
+    .action((id: string | undefined, opts: { last: number; json?: boolean }) => {
+      exit = historyCommand(id, opts, full);
+    });
+
+  const cron = program.command('cron').description("schedule runbook runs in the user's crontab");
+  cron
+    .command('install')
+    .description('add (or replace) one marked crontab line that runs runbook ARGS on a schedule')
+    .argument('<name>', 'name of the entry (letters, digits, . _ -)')
+    .argument('<args...>', 'runbook arguments after --, e.g. -- drift site.yml -i prod --fix')
+    .requiredOption('--schedule <cron>', 'five-field cron schedule, e.g. "*/30 * * * *"')
+    .option('--splay <seconds>', 'sleep a random 0..N seconds before each run', (v) => parseSeconds(v, '--splay'), 0)
+    .action(async (name: string, args: string[], opts: { schedule: string; splay: number }) => {
+      exit = await cronInstall(name, args, opts, full);
+    });
+  cron
+    .command('list')
+    .description("runbook's entries in the crontab")
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      exit = await cronList(opts, full);
+    });
+  cron
+    .command('remove')
+    .description('remove an entry from the crontab')
+    .argument('<name>', 'name of the entry')
+    .action(async (name: string) => {
+      exit = await cronRemove(name, full);
+    });
+  cron
+    .command('run', { hidden: true })
+    .description('what a crontab line runs: splay, then runbook ARGS, logged to the entry\'s log file')
+    .argument('<name>')
+    .argument('<args...>')
+    .option('--splay <seconds>', 'sleep a random 0..N seconds first', (v) => parseSeconds(v, '--splay'), 0)
+    .action(async (name: string, args: string[], opts: { splay: number }) => {
+      exit = await cronRun(name, args, opts, full, (a, o) => main(a, o));
     });
 
   program
@@ -129,6 +188,12 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
     }
   }
   return exit;
+}
+
+function parseSeconds(v: string, name: string): number {
+  const n = Number(v);
+  if (!/^\d+(\.\d+)?$/.test(v) || !Number.isFinite(n)) throw new ConfigError(`${name} takes a number of seconds (0 or more), found '${v}'`);
+  return n;
 }
 
 function parsePositiveInt(v: string, name: string): number {

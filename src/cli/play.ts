@@ -1,25 +1,17 @@
 import path from 'node:path';
-import { ConfigError, ConfigErrors, RunbookError, formatPos } from '../core/errors.js';
+import { ConfigErrors, RunbookError } from '../core/errors.js';
 import type { ModuleDefinition } from '../core/module.js';
-import { EXIT, EventBus, type HostCounts } from '../core/types.js';
-import type { RunContext } from '../executor/context.js';
-import { checkUndefinedNames } from '../executor/preflight.js';
+import { EXIT } from '../core/types.js';
 import { SECTIONS, sectionTasks } from '../executor/select.js';
-import { loadInventory } from '../inventory/load.js';
 import type { Inventory } from '../inventory/types.js';
-import { loadPlaybook } from '../playbook/load.js';
 import type { Playbook } from '../playbook/types.js';
-import { parseExtraVars } from '../playbook/vars-file.js';
-import { jsonReporter } from '../report/json.js';
-import { LiveReporter } from '../report/live.js';
-import { plainReporter } from '../report/plain.js';
-import { recapTable } from '../report/recap.js';
-import { ReportCollector } from '../report/report-file.js';
-import { makeStyle } from '../report/style.js';
-import { playHosts, runPlaybook } from '../rollout/run.js';
-import { connectionSpecFromVars } from '../transport/connection-spec.js';
-import { TransportPool } from '../transport/index.js';
-import { resolvePlaybookPath } from './resolve.js';
+import { prepare } from '../engine/prepare.js';
+import { exitCode, runPass, shownPath, writeJson } from '../engine/pass.js';
+import { withSession } from '../engine/session.js';
+import { hostSummary } from '../journal/journal.js';
+import { playHosts } from '../rollout/run.js';
+
+export { prepare, exitCode };
 
 export interface PlayOptions {
   inventory: string;
@@ -36,6 +28,7 @@ export interface PlayOptions {
   listTasks?: boolean;
   syntaxCheck?: boolean;
   detailedExitcode?: boolean;
+  lockWait?: number;
   verbose: number;
 }
 
@@ -50,25 +43,11 @@ export interface CliIO {
   signal: AbortSignal;
   /** Aborted on the second: abort what is in flight. */
   abort: AbortSignal;
+  /** The arguments runbook was started with (recorded in the journal and lock file). */
+  argv?: string[];
 }
 
 const splitList = (s?: string) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : []);
-
-/** Everything that can be checked without a host: inventory, playbook, -e, names. */
-export async function prepare(playbookArg: string, opts: PlayOptions, io: CliIO) {
-  const playbookPath = resolvePlaybookPath(playbookArg, io.cwd);
-  const [inventory, playbook] = await Promise.all([
-    loadInventory(opts.inventory, { cwd: io.cwd }),
-    loadPlaybook(playbookPath, { knownModules: io.modules }),
-  ]);
-  const extraVars: Record<string, unknown> = {};
-  for (const e of opts.extraVars) Object.assign(extraVars, await parseExtraVars(e, io.cwd));
-  if (opts.limit && inventory.select(opts.limit).length === 0) {
-    throw new ConfigError(`--limit '${opts.limit}' matches no host in ${inventory.source}`);
-  }
-  await checkUndefinedNames(playbook, inventory, extraVars);
-  return { playbook, inventory, extraVars };
-}
 
 export async function playCommand(playbookArg: string, opts: PlayOptions, io: CliIO): Promise<number> {
   const { playbook, inventory, extraVars } = await prepare(playbookArg, opts, io);
@@ -81,75 +60,52 @@ export async function playCommand(playbookArg: string, opts: PlayOptions, io: Cl
     listPlaybook(playbook, inventory, opts, filter, io);
     return EXIT.OK;
   }
-
-  const bus = new EventBus();
-  const style = makeStyle(io.color && opts.output === 'text');
-  const textOpts = { diff: !!opts.diff, verbose: opts.verbose > 0, check: !!opts.check };
-  let live: LiveReporter | undefined;
-  if (opts.output === 'json') bus.subscribe(jsonReporter(io.out));
-  else if (io.isTTY) {
-    live = new LiveReporter(io.out, textOpts, style);
-    bus.subscribe(live.subscriber);
-  } else bus.subscribe(plainReporter(io.out, textOpts, style));
-  const collector = new ReportCollector();
-  bus.subscribe(collector.subscriber);
-
-  const pool = new TransportPool();
-  const run: RunContext = {
-    playbook,
-    inventory,
-    modules: io.modules,
-    check: !!opts.check,
-    diff: !!opts.diff,
-    verbose: opts.verbose > 0,
-    forks: opts.forks,
-    tags: filter.tags,
-    skipTags: filter.skipTags,
-    extraVars,
-    hosts: new Map(),
-    transportFor: (host, vars) => pool.get(connectionSpecFromVars(host, vars)),
-    bus,
-    signal: io.signal,
-    abort: io.abort,
-  };
-  const started = Date.now();
-  bus.emit({
-    type: 'run:start',
-    playbook: shownPath(io.cwd, playbook.path),
-    inventory: inventory.source,
-    check: run.check,
-    diff: run.diff,
-    time: new Date(started).toISOString(),
-  });
-  for (const w of playbook.warnings ?? []) bus.emit({ type: 'warning', msg: w.pos ? `${formatPos(w.pos)}: ${w.msg}` : w.msg });
-  let result;
-  try {
-    result = await runPlaybook(run, opts.limit);
-  } finally {
-    await pool.closeAll().catch(() => undefined);
-  }
-  const counts: Record<string, HostCounts> = {};
-  for (const [name, h] of result.hosts) counts[name] = h.counts;
-  const exit = exitCode(counts, result.interrupted, !!opts.detailedExitcode);
-  bus.emit({ type: 'run:end', hosts: counts, exit, durationMs: Date.now() - started, interrupted: result.interrupted });
-  if (live) await live.flush();
-  if (opts.output === 'text') {
-    io.out('');
-    io.out(recapTable(counts, style));
-    if (result.interrupted) io.out(style.yellow('interrupted: in-flight tasks finished, nothing further was started'));
-  }
-  if (opts.report) await collector.write(path.resolve(io.cwd, opts.report));
-  return exit;
+  const check = !!opts.check;
+  return withSession(
+    {
+      cwd: io.cwd,
+      kind: 'play',
+      command: commandLineOf(io),
+      playbook: shownPath(io.cwd, playbook.path),
+      inventorySource: inventory.source,
+      lockWait: opts.lockWait ?? 0,
+    },
+    async ({ runId, journal }) => {
+      const pass = await runPass(
+        {
+          playbook,
+          inventory,
+          extraVars,
+          check,
+          diff: !!opts.diff,
+          verbose: opts.verbose > 0,
+          forks: opts.forks,
+          tags: filter.tags,
+          skipTags: filter.skipTags,
+          limit: opts.limit,
+          output: opts.output,
+          detailedExitcode: !!opts.detailedExitcode,
+          runId,
+        },
+        io,
+      );
+      // play's changes are intentional; a check run's are what would drift.
+      journal.recordPass(runId, check ? 'check' : 'apply', pass.report, () => (check ? 'drift' : 'intentional'));
+      if (opts.report) await writeJson(path.resolve(io.cwd, opts.report), { run_id: runId, ...pass.report });
+      const changedPairs = Object.entries(pass.report.hosts).flatMap(([host, h]) =>
+        h.tasks.filter((t) => t.status === 'changed').map((t) => ({ host, task: t.name })),
+      );
+      return {
+        exit: pass.exit,
+        summary: { hosts: hostSummary(pass.report), changed: changedPairs.length, drifted: check ? changedPairs : [], corrected: [], not_converging: [] },
+      };
+    },
+  );
 }
 
-export function exitCode(counts: Record<string, HostCounts>, interrupted: boolean, detailed: boolean): number {
-  if (interrupted) return EXIT.INTERRUPTED;
-  let code = 0;
-  const all = Object.values(counts);
-  if (detailed && all.some((c) => c.changed > 0)) code |= EXIT.CHANGED;
-  if (all.some((c) => c.failed > 0)) code |= EXIT.FAILED;
-  if (all.some((c) => c.unreachable > 0)) code |= EXIT.UNREACHABLE;
-  return code;
+/** The command as typed, for the journal and the lock file. */
+export function commandLineOf(io: CliIO): string {
+  return ['runbook', ...(io.argv ?? [])].join(' ');
 }
 
 function listPlaybook(
@@ -186,10 +142,4 @@ export function describeError(e: unknown, verbose: boolean): string {
   if (e instanceof RunbookError) return `error: ${e.message}${verbose && e.stack ? `\n${e.stack}` : ''}`;
   const err = e as Error;
   return `error: ${err?.message ?? String(e)}${verbose && err?.stack ? `\n${err.stack}` : ''}`;
-}
-
-/** A path as the user would type it: relative when under cwd, else absolute. */
-function shownPath(cwd: string, p: string): string {
-  const rel = path.relative(cwd, p);
-  return rel && !rel.startsWith('..') ? rel : p;
 }

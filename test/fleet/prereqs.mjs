@@ -25,6 +25,7 @@ const REQUIRED = [
   { pkg: 'openssh-client', files: ['/usr/bin/ssh'] },
   { pkg: 'openssh-client', files: ['/usr/bin/ssh-keygen'] },
   { pkg: 'iptables', files: ['/usr/sbin/iptables', '/sbin/iptables'] },
+  { pkg: 'cron', files: ['/usr/bin/crontab'] }, // runbook cron install/list/remove
 ];
 
 /** True when the ELF file has no PT_INTERP program header (statically linked). */

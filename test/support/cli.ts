@@ -5,6 +5,12 @@ import path from 'node:path';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(REPO, 'bin/runbook.js');
+/**
+ * Each test process keeps its run journal and locks in its own folder, so test files running
+ * side by side on the same fleet inventory do not lock each other out (tests of the journal
+ * and locks pass their own RUNBOOK_HOME).
+ */
+const TEST_HOME = mkdtempSync(path.join(os.tmpdir(), 'runbook-home-'));
 
 export interface CliResult {
   code: number;
@@ -21,7 +27,7 @@ export function runbook(args: string[], opts: { cwd?: string; env?: Record<strin
     execFile(
       process.execPath,
       [BIN, ...args],
-      { cwd: opts.cwd ?? REPO, env: { ...process.env, NO_COLOR: '1', ...opts.env }, timeout: opts.timeoutMs ?? 120_000, maxBuffer: 64 << 20 },
+      { cwd: opts.cwd ?? REPO, env: { ...process.env, NO_COLOR: '1', RUNBOOK_HOME: TEST_HOME, ...opts.env }, timeout: opts.timeoutMs ?? 120_000, maxBuffer: 64 << 20 },
       (err, stdout, stderr) => {
         const code = err ? (typeof (err as any).code === 'number' ? (err as any).code : 1) : 0;
         const events: Array<Record<string, any>> = [];
