@@ -64,6 +64,7 @@ export async function driftCommand(playbookArg: string, opts: DriftOptions, io: 
       playbook: shownPath(io.cwd, playbook.path),
       inventorySource: inventory.source,
       lockWait: opts.lockWait ?? 0,
+      say: io.err,
     },
     async ({ runId, journal }) => {
       const started = Date.now();

@@ -69,6 +69,7 @@ export async function playCommand(playbookArg: string, opts: PlayOptions, io: Cl
       playbook: shownPath(io.cwd, playbook.path),
       inventorySource: inventory.source,
       lockWait: opts.lockWait ?? 0,
+      say: io.err,
     },
     async ({ runId, journal }) => {
       const pass = await runPass(

@@ -1,6 +1,6 @@
 import { Journal, currentUser, newRunId, type RunSummary } from '../journal/journal.js';
 import { runbookHome } from '../journal/home.js';
-import { acquireLock } from '../lock/lock.js';
+import { acquireLock, describeHolder } from '../lock/lock.js';
 
 export interface SessionOptions {
   cwd: string;
@@ -10,6 +10,8 @@ export interface SessionOptions {
   inventorySource: string;
   lockWait: number;
   env?: NodeJS.ProcessEnv;
+  /** Told once when the lock is held by another run and we wait for it. */
+  say?: (s: string) => void;
 }
 
 export interface Session {
@@ -23,7 +25,9 @@ export interface Session {
  */
 export async function withSession(o: SessionOptions, fn: (s: Session) => Promise<{ exit: number; summary: RunSummary }>): Promise<number> {
   const home = runbookHome(o.cwd, o.env);
-  const lock = await acquireLock(home, o.inventorySource, o.command, o.lockWait);
+  const lock = await acquireLock(home, o.inventorySource, o.command, o.lockWait, (h) =>
+    o.say?.(`waiting up to ${o.lockWait} s for the lock on ${o.inventorySource}, held by ${h ? describeHolder(h) : 'another run'}`),
+  );
   let journal: Journal | undefined;
   try {
     journal = Journal.open(home);

@@ -68,17 +68,21 @@ export async function acquireLock(
   inventorySource: string,
   command: string,
   waitSeconds = 0,
+  onWait?: (holder: LockHolder | undefined) => void,
   pollMs = 200,
 ): Promise<HeldLock> {
+  let told = false;
   const file = lockPath(home, inventorySource);
   mkdirSync(path.dirname(file), { recursive: true });
   const holder: LockHolder = { pid: process.pid, command, started: new Date().toISOString(), host: os.hostname(), inventory: inventorySource };
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
-  writeFileSync(tmp, JSON.stringify(holder) + '\n');
   const removedStale: LockHolder[] = [];
   const deadline = Date.now() + waitSeconds * 1000;
   try {
     for (;;) {
+      // The start time is when the lock is taken, not when the wait began.
+      holder.started = new Date().toISOString();
+      writeFileSync(tmp, JSON.stringify(holder) + '\n');
       try {
         linkSync(tmp, file);
         break;
@@ -103,6 +107,10 @@ export async function acquireLock(
         const who = current ? describeHolder(current) : 'an unreadable lock file';
         const waited = waitSeconds > 0 ? ` (waited ${waitSeconds} s)` : ' (use --lock-wait SECONDS to wait for it)';
         throw new LockError(`inventory ${inventorySource} is locked by another run: ${who}; lock file ${file}${waited}`, current);
+      }
+      if (!told) {
+        told = true;
+        onWait?.(current);
       }
       await new Promise((r) => setTimeout(r, Math.min(pollMs, Math.max(1, deadline - Date.now()))));
     }
