@@ -97,6 +97,8 @@ export interface ModuleDefinition<Params = Record<string, unknown>, Facts = unkn
   apply(ctx: ModuleContext, params: Params, plan: Plan<Facts>): Promise<ApplyResult>;
   /** Reverse an apply from its undo record (rollback). */
   undo?(ctx: ModuleContext, params: Params, undo: unknown): Promise<void>;
+  /** Drop what an undo record kept on the host (e.g. a replaced container) once it is no longer needed. */
+  discard?(ctx: ModuleContext, params: Params, undo: unknown): Promise<void>;
 }
 
 export function defineModule<Params, Facts = unknown>(

@@ -14,6 +14,8 @@ import { jsonReporter } from '../report/json.js';
 import { runPlaybook } from '../rollout/run.js';
 import { connectionSpecFromVars } from '../transport/connection-spec.js';
 import { TransportPool } from '../transport/index.js';
+import { DockerClients } from '../executor/docker.js';
+import { discardUndoLog } from '../executor/task.js';
 
 export interface PassIO {
   cwd: string;
@@ -86,6 +88,7 @@ export async function runPass(o: PassOptions, io: PassIO): Promise<PassResult> {
     extraVars: o.extraVars,
     hosts: new Map(),
     transportFor: (host, vars) => pool.get(connectionSpecFromVars(host, vars)),
+    docker: new DockerClients(),
     bus,
     signal: io.signal,
     abort: io.abort,
@@ -104,6 +107,8 @@ export async function runPass(o: PassOptions, io: PassIO): Promise<PassResult> {
   try {
     result = await runPlaybook(run, o.limit);
   } finally {
+    for (const h of run.hosts.values()) if (h.undoLog.length > 0) await discardUndoLog(run, h);
+    await run.docker?.closeAll().catch(() => undefined);
     await pool.closeAll().catch(() => undefined);
   }
   const counts: Record<string, HostCounts> = {};

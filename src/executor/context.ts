@@ -5,6 +5,7 @@ import type { Inventory } from '../inventory/types.js';
 import type { ModuleDefinition } from '../core/module.js';
 import type { Play, Playbook } from '../playbook/types.js';
 import type { Transport } from '../transport/types.js';
+import type { DockerClients } from './docker.js';
 import type { HostState } from './host-state.js';
 import type { Vars } from './vars.js';
 
@@ -29,6 +30,10 @@ export interface RunContext {
   signal: AbortSignal;
   /** Abort in-flight commands too (second interrupt). */
   abort: AbortSignal;
+  /** The run's dockerode clients, one per host; closed when the run ends (absent: one per task). */
+  docker?: DockerClients;
+  /** Ask modules for undo records kept on the hosts (a rollout sets it); default false. */
+  keepUndo?: boolean;
 }
 
 /** What the tasks of one play share. */
@@ -45,6 +50,8 @@ export interface PlayContext {
   groups: Record<string, string[]>;
   /** The `hostvars` magic variable (lazy). */
   hostvars: Vars;
+  /** Overrides the run's keepUndo for this play (or rollout batch). */
+  keepUndo?: boolean;
 }
 
 /** Read a controller-side file the way Ansible finds `src`: relative to the playbook's folder, then its templates/ or files/ (SPEC §5). */

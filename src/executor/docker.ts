@@ -1,25 +1,80 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
-import type { Transport } from '../transport/types.js';
+import type { Become, Transport } from '../transport/types.js';
+
+export const DOCKER_SOCKET = '/var/run/docker.sock';
+
+/** The command that bridges stdin/stdout to the engine's socket (as root through sudo with become). */
+export const DIAL_STDIO_ARGV = ['docker', 'system', 'dial-stdio'] as const;
+
+/** A dockerode client and the keep-alive agent under it. */
+export interface DockerClient {
+  docker: Docker;
+  close(): void;
+}
 
 /**
  * A dockerode client whose HTTP connections are streams to the host's docker.sock through the
- * transport's existing connection (no second SSH login, no docker CLI needed on the host).
+ * transport's existing connection (no second SSH login). Without become each connection is a
+ * forwarded unix socket; with become (a login user that cannot open the root-owned socket) each
+ * connection is `docker system dial-stdio` run through sudo on an exec channel.
  */
-export async function dockerOver(transport: Transport, socketPath = '/var/run/docker.sock'): Promise<Docker> {
+export async function dockerClient(
+  transport: Transport,
+  opts: { become?: Become; socketPath?: string } = {},
+): Promise<DockerClient> {
   const { default: DockerCtor } = await import('dockerode');
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  const open = (): Promise<Duplex> => {
+    if (opts.become && transport.openStream) return transport.openStream(DIAL_STDIO_ARGV, { become: opts.become });
+    return transport.forwardUnixSocket(opts.socketPath ?? DOCKER_SOCKET);
+  };
   // http.Agent accepts an async connection factory through its callback form.
   (agent as unknown as { createConnection: unknown }).createConnection = (
     _opts: unknown,
     cb: (err: Error | null, stream?: Duplex) => void,
   ) => {
-    transport.forwardUnixSocket(socketPath).then(
+    open().then(
       (s) => cb(null, s),
       (e: Error) => cb(e),
     );
     return undefined;
   };
-  return new DockerCtor({ protocol: 'http', host: 'docker', port: 80, agent } as Docker.DockerOptions);
+  const docker = new DockerCtor({ protocol: 'http', host: 'docker', port: 80, agent } as Docker.DockerOptions);
+  return { docker, close: () => agent.destroy() };
+}
+
+/** A one-off client (tests); the executor uses DockerClients. */
+export async function dockerOver(transport: Transport, opts: { become?: Become } = {}): Promise<Docker> {
+  return (await dockerClient(transport, opts)).docker;
+}
+
+/**
+ * The run's dockerode clients: one per host (and become user), made on first use and reused by
+ * every task of the run; `closeAll` ends their keep-alive connections when the run is done.
+ */
+export class DockerClients {
+  private readonly clients = new Map<string, Promise<DockerClient>>();
+
+  get(host: string, transport: Transport, become?: Become): Promise<Docker> {
+    const key = `${host}\0${become ? (become.user ?? 'root') : ''}`;
+    let c = this.clients.get(key);
+    if (!c) {
+      c = dockerClient(transport, become ? { become } : {});
+      this.clients.set(key, c);
+      c.catch(() => this.clients.delete(key));
+    }
+    return c.then((x) => x.docker);
+  }
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  async closeAll(): Promise<void> {
+    const all = [...this.clients.values()];
+    this.clients.clear();
+    for (const c of await Promise.allSettled(all)) if (c.status === 'fulfilled') c.value.close();
+  }
 }

@@ -1,5 +1,22 @@
+import type { Transport } from '../transport/types.js';
 import type { HostCounts } from '../core/types.js';
 import { emptyCounts } from '../core/types.js';
+
+/** One applied task that can be undone: what the module needs to reverse it, newest last. */
+export interface UndoEntry {
+  /** Task id (play/section/index) and name, for reports. */
+  taskId: string;
+  task: string;
+  module: string;
+  /** The task's validated parameters, as the module's undo takes them. */
+  params: Record<string, unknown>;
+  /** The module's undo record. */
+  undo: unknown;
+  /** Target host (differs from the host under delegate_to), its transport, and the task's become. */
+  target: string;
+  transport: Transport;
+  become?: { user?: string };
+}
 
 /** What the run knows about one host across plays. */
 export class HostState {
@@ -12,6 +29,8 @@ export class HostState {
   failed = false;
   /** An unreachable host runs nothing more in this run. */
   unreachable = false;
+  /** Undo records of the tasks applied with keepUndo, in apply order (a rollback replays them backwards). */
+  readonly undoLog: UndoEntry[] = [];
 
   constructor(
     readonly name: string,

@@ -5,7 +5,7 @@ import type { Located, Task } from '../playbook/types.js';
 import { evalCondition } from '../template/expr.js';
 import { DecidedAtRunTime, renderDeep, renderString, renderText, runtimeUnknown } from '../template/render.js';
 import type { Become } from '../transport/types.js';
-import type { PlayContext } from './context.js';
+import type { PlayContext, RunContext } from './context.js';
 import { readLocalFile } from './context.js';
 import { dockerOver } from './docker.js';
 import type { HostState } from './host-state.js';
@@ -62,7 +62,7 @@ export async function runTask(pc: PlayContext, task: Task, ref: TaskRef, host: H
   const started = Date.now();
   let outcome: TaskOutcome;
   try {
-    outcome = await runWithLoop(pc, task, host);
+    outcome = await runWithLoop(pc, task, host, ref);
   } catch (e) {
     outcome = outcomeFromError(e, started);
   }
@@ -94,8 +94,8 @@ function outcomeFromError(e: unknown, started: number): TaskOutcome {
   return { status: 'failed', result: {}, msg: err?.message ?? String(e), durationMs };
 }
 
-async function runWithLoop(pc: PlayContext, task: Task, host: HostState): Promise<TaskOutcome> {
-  if (!task.loop) return runOnce(pc, task, host, taskVars(pc, task, host));
+async function runWithLoop(pc: PlayContext, task: Task, host: HostState, ref: TaskRef): Promise<TaskOutcome> {
+  if (!task.loop) return runOnce(pc, task, host, taskVars(pc, task, host), ref);
   const baseVars = taskVars(pc, task, host);
   const items = loopItems(task.loop, baseVars, task);
   const results: TaskOutcome[] = [];
@@ -110,7 +110,7 @@ async function runWithLoop(pc: PlayContext, task: Task, host: HostState): Promis
     const vars = taskVars(pc, task, host, loopVars);
     let one: TaskOutcome;
     try {
-      one = await runOnce(pc, task, host, vars);
+      one = await runOnce(pc, task, host, vars, ref);
     } catch (e) {
       one = outcomeFromError(e, Date.now());
     }
@@ -182,7 +182,7 @@ function asBool(v: unknown): boolean {
   return Boolean(v);
 }
 
-async function runOnce(pc: PlayContext, task: Task, host: HostState, vars: Vars): Promise<TaskOutcome> {
+async function runOnce(pc: PlayContext, task: Task, host: HostState, vars: Vars, ref: TaskRef): Promise<TaskOutcome> {
   const run = pc.run;
   const started = Date.now();
   if (!evalConditions(task.when, vars, task)) {
@@ -210,16 +210,20 @@ async function runOnce(pc: PlayContext, task: Task, host: HostState, vars: Vars)
     targetVars = delegateVars(pc, targetName);
   }
   const transport = run.transportFor(targetName, targetVars);
+  // Rollouts ask for undo records (per play or batch); plain runs leave nothing on hosts.
+  const keepUndo = pc.keepUndo ?? run.keepUndo ?? false;
+  const keep = (undo: unknown) =>
+    host.undoLog.push({ taskId: ref.id, task: ref.name, module: mod.name, params, undo, target: targetName, transport, ...(become ? { become } : {}) });
   const ctx: ModuleContext = {
     host: targetName,
     vars,
     transport,
     become,
     run: (cmd, opts) => transport.exec(cmd, { become, signal: run.abort, ...opts }),
-    docker: () => dockerOver(transport),
+    docker: () => (run.docker ? run.docker.get(targetName, transport, become) : dockerOver(transport, become ? { become } : {})),
     check,
     diff,
-    keepUndo: false, // rollouts will ask for undo records; plain runs leave nothing on hosts
+    keepUndo,
     signal: run.abort,
     playbookDir: run.playbook.dir,
     readLocalFile: (p, sub) => readLocalFile(run.playbook.dir, p, sub),
@@ -232,7 +236,7 @@ async function runOnce(pc: PlayContext, task: Task, host: HostState, vars: Vars)
   const attempts = task.until.length > 0 ? Math.max(1, (task.retries ?? 3) + 1) : 1;
   let outcome!: TaskOutcome;
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    outcome = await planAndApply(mod, ctx, params, check, task, vars);
+    outcome = await planAndApply(mod, ctx, params, check, task, vars, keepUndo ? keep : undefined);
     if (task.until.length === 0 || outcome.status === 'skipped') break;
     outcome.result.attempts = attempt;
     const reg = itemRegistered(outcome);
@@ -255,6 +259,7 @@ async function planAndApply(
   check: boolean,
   task: Task,
   vars: Vars,
+  keep?: (undo: unknown) => void,
 ): Promise<TaskOutcome> {
   let plan: Plan;
   try {
@@ -288,6 +293,7 @@ async function planAndApply(
     } catch (e) {
       return judged({ ...failure(e), changes, diff: plan.diff }, mod, task, vars);
     }
+    if (keep && applied.undo !== undefined) keep(applied.undo);
     result = { ...result, ...(applied.result ?? {}) };
     status = applied.failed ? 'failed' : applied.changed === false ? 'ok' : 'changed';
     msg = applied.msg ?? msg;
@@ -407,3 +413,40 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/**
+ * Drop what a host's undo records keep on it (a replaced container, kept for a rollback), once
+ * the run or rollout batch is done with them; empties the log. Failures are reported as warnings.
+ */
+export async function discardUndoLog(run: RunContext, host: HostState): Promise<void> {
+  const entries = host.undoLog.splice(0).reverse();
+  for (const e of entries) {
+    const mod = run.modules.get(e.module);
+    if (!mod?.discard) continue;
+    const vars = host.inventoryVars;
+    const transport = e.transport;
+    const become = e.become;
+    const ctx: ModuleContext = {
+      host: e.target,
+      vars,
+      transport,
+      become,
+      run: (cmd, opts) => transport.exec(cmd, { become, signal: run.abort, ...opts }),
+      docker: () => (run.docker ? run.docker.get(e.target, transport, become) : dockerOver(transport, become ? { become } : {})),
+      check: false,
+      diff: false,
+      keepUndo: false,
+      signal: run.abort,
+      playbookDir: run.playbook.dir,
+      readLocalFile: (p, sub) => readLocalFile(run.playbook.dir, p, sub),
+      render: (text) => text,
+      log: () => {},
+    };
+    try {
+      await mod.discard(ctx, e.params, e.undo);
+    } catch (err) {
+      run.bus.emit({ type: 'warning', msg: `${e.target}: task '${e.task}': cannot drop its undo record: ${(err as Error).message}`, host: host.name });
+    }
+  }
+}
+

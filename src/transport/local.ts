@@ -8,12 +8,13 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp, type Stats } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import type { Duplex } from 'node:stream';
+import { Duplex } from 'node:stream';
 import { CommandError, ConnectionError } from '../core/errors.js';
 import { checkPut, currentUser, getResult, toExecResult, type RawResult } from './common.js';
 import { checkMode, getCommand, putCommand } from './file-scripts.js';
 import { assertEnvName, baseArgv, becomeUser, commandArgv } from './quote.js';
 import type {
+  Become,
   Command,
   ConnectionSpec,
   ExecOptions,
@@ -235,6 +236,42 @@ export class LocalTransport implements Transport {
         resolve(sock);
       });
     });
+  }
+
+  async openStream(cmd: Command, opts: { become?: Become } = {}): Promise<Duplex> {
+    const argv = commandArgv(cmd, { ...(opts.become ? { become: opts.become } : {}), loginUser: this.user });
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+    const err: Buffer[] = [];
+    const stream = new Duplex({
+      read() {},
+      write(chunk: Buffer, _enc, cb) {
+        child.stdin.write(chunk, cb);
+      },
+      final(cb) {
+        child.stdin.end();
+        cb();
+      },
+      destroy(e, cb) {
+        if (child.exitCode === null) child.kill('SIGTERM');
+        cb(e);
+      },
+    });
+    child.stdout.on('data', (d: Buffer) => stream.push(d));
+    child.stdout.on('end', () => stream.push(null));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.stdin.on('error', () => {});
+    stream.on('error', () => {});
+    child.on('error', (e) => stream.destroy(new Error(`${this.host}: ${argv[0]}: ${e.message}`)));
+    child.on('exit', (code) => {
+      if (code !== 0) {
+        const why = Buffer.concat(err).toString('utf8').trim() || `exit status ${code}`;
+        stream.destroy(new Error(`${this.host}: ${argv.join(' ')}: ${why}`));
+      }
+    });
+    const s = stream as Duplex & Record<string, unknown>;
+    for (const k of ['setKeepAlive', 'setNoDelay', 'ref', 'unref']) s[k] = () => stream;
+    s.setTimeout = () => stream;
+    return stream;
   }
 
   async close(): Promise<void> {}

@@ -41,6 +41,7 @@ import {
 import { commandLine, KILL_AFTER_S } from './quote.js';
 import { loadSshConfig } from './ssh-config.js';
 import type {
+  Become,
   Command,
   ConnectionSpec,
   ExecOptions,
@@ -964,6 +965,34 @@ export class SshTransport implements Transport {
     });
     stream.on('error', () => {});
     return socketShims(stream);
+  }
+
+  async openStream(cmd: Command, opts: { become?: Become } = {}): Promise<Duplex> {
+    if (this.closed) throw new ConnectionError(this.host, 'transport is closed');
+    const line = commandLine(cmd, { ...(opts.become ? { become: opts.become } : {}), loginUser: this.user });
+    let stream: ClientChannel | undefined;
+    await this.openExec(line, undefined, (s, conn) => {
+      stream = s;
+      let released = false;
+      const err: Buffer[] = [];
+      s.stderr.on('data', (d: Buffer) => err.push(d));
+      s.stderr.on('error', () => {});
+      s.on('error', () => {});
+      s.on('exit', (code: number | null) => {
+        if (code !== 0) {
+          const why = Buffer.concat(err).toString('utf8').trim() || `exit status ${code}`;
+          s.emit('error', new Error(`${this.host}: ${line}: ${why}`));
+          s.close();
+        }
+      });
+      s.on('close', () => {
+        if (!released) {
+          released = true;
+          this.release(conn);
+        }
+      });
+    });
+    return socketShims(stream!);
   }
 
   async close(): Promise<void> {

@@ -55,6 +55,12 @@ export interface Transport {
   get(path: string, opts?: GetOptions): Promise<Buffer | null>;
   /** A stream connected to a unix socket on the host (e.g. /var/run/docker.sock). */
   forwardUnixSocket(path: string): Promise<Duplex>;
+  /**
+   * A command whose stdin and stdout are the returned stream (e.g. `docker system dial-stdio`
+   * run through sudo, to reach a socket the login user cannot open). The stream errors with
+   * the command's stderr when it exits non-zero.
+   */
+  openStream?(cmd: Command, opts?: { become?: Become }): Promise<Duplex>;
   close(): Promise<void>;
 }
 
