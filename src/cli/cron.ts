@@ -2,7 +2,6 @@ import { execFile, spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CronExpressionParser } from 'cron-parser';
 import { ConfigError, RunbookError } from '../core/errors.js';
 import { runbookHome } from '../journal/home.js';
 import { quoteArgv } from '../transport/quote.js';
@@ -23,7 +22,8 @@ export interface CronEntry {
 }
 
 /** Check a crontab schedule (five fields or a macro); returns the next time it fires. */
-export function validateSchedule(schedule: string, now = new Date()): Date {
+export async function validateSchedule(schedule: string, now = new Date()): Promise<Date> {
+  const { CronExpressionParser } = await import('cron-parser');
   const s = schedule.trim();
   if (MACROS.has(s)) return CronExpressionParser.parse(s, { currentDate: now }).next().toDate();
   const fields = s.split(/\s+/);
@@ -108,7 +108,7 @@ function writeCrontab(text: string): Promise<void> {
 
 export async function cronInstall(name: string, args: string[], opts: { schedule: string; splay: number }, io: CliIO): Promise<number> {
   validateName(name);
-  const next = validateSchedule(opts.schedule);
+  const next = await validateSchedule(opts.schedule);
   if (!args.length) throw new ConfigError('cron install: give the runbook arguments after --, e.g. -- drift site.yml -i prod --fix');
   const home = runbookHome(io.cwd);
   mkdirSync(path.dirname(cronLogPath(home, name)), { recursive: true });

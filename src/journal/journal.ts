@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
 import type { FileDiff } from '../core/module.js';
 import type { TaskStatus } from '../core/types.js';
 import type { RunReport } from '../report/report-file.js';
@@ -104,7 +105,9 @@ export class Journal {
   static open(home: string): Journal {
     mkdirSync(home, { recursive: true });
     const file = path.join(home, 'journal.db');
-    const db = new Database(file, { timeout: 10_000 });
+    // Loaded here, not at start-up: commands that keep no journal do not pay for it.
+    const Sqlite = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+    const db = new Sqlite(file, { timeout: 10_000 });
     db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     db.exec(SCHEMA);

@@ -49,16 +49,16 @@ describe('crontab editing', () => {
 });
 
 describe('schedule and name validation', () => {
-  it('accepts five fields and macros, returning the next time', () => {
-    expect(validateSchedule('*/30 * * * *', new Date('2026-12-02T12:10:00Z')).toISOString()).toBe('2026-12-02T12:30:00.000Z');
-    expect(validateSchedule('@hourly', new Date('2026-12-02T12:10:00Z')).toISOString()).toBe('2026-12-02T13:00:00.000Z');
+  it('accepts five fields and macros, returning the next time', async () => {
+    expect((await validateSchedule('*/30 * * * *', new Date('2026-12-02T12:10:00Z'))).toISOString()).toBe('2026-12-02T12:30:00.000Z');
+    expect((await validateSchedule('@hourly', new Date('2026-12-02T12:10:00Z'))).toISOString()).toBe('2026-12-02T13:00:00.000Z');
   });
 
-  it('refuses what cron would not run', () => {
-    expect(() => validateSchedule('* * * *')).toThrow(/expected five cron fields .* found 4 field\(s\) in '\* \* \* \*'/);
-    expect(() => validateSchedule('0 0 0 * * *')).toThrow(/found 6 field/);
-    expect(() => validateSchedule('61 * * * *')).toThrow(/'61 \* \* \* \*' is not a valid cron schedule/);
-    expect(() => validateSchedule('@reboot')).toThrow(/expected five cron fields/);
+  it('refuses what cron would not run', async () => {
+    await expect(validateSchedule('* * * *')).rejects.toThrow(/expected five cron fields .* found 4 field\(s\) in '\* \* \* \*'/);
+    await expect(validateSchedule('0 0 0 * * *')).rejects.toThrow(/found 6 field/);
+    await expect(validateSchedule('61 * * * *')).rejects.toThrow(/'61 \* \* \* \*' is not a valid cron schedule/);
+    await expect(validateSchedule('@reboot')).rejects.toThrow(/expected five cron fields/);
     expect(() => validateName('a b')).toThrow(/expected letters, digits/);
     expect(() => validateName('ok.name_1-2')).not.toThrow();
   });
