@@ -123,6 +123,8 @@ export async function driftCommand(playbookArg: string, opts: DriftOptions, io: 
       report.exit = exit;
       report.duration_ms = Date.now() - started;
       if (opts.report) await writeJson(path.resolve(io.cwd, opts.report), report);
+      // JSON lines: each pass ends with its own summary; the run ends with the drift verdict.
+      if (!text) io.out(JSON.stringify({ type: 'drift', run_id: runId, drift, ...(report.fix ? { fix: { corrected: report.fix.corrected, not_converging: report.fix.not_converging } } : {}), exit }));
       if (opts.notify && exit !== EXIT.OK && exit !== EXIT.INTERRUPTED) {
         const r = await notify(opts.notify, report);
         if (r.ok) io.err(`notify: POST ${opts.notify}: ${r.status}`);

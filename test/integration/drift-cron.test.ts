@@ -139,9 +139,13 @@ describe('drift --notify', () => {
     expect(r.stderr).toContain(`notify: POST ${url}: 204`);
 
     writeFileSync(marker, 'x\n');
-    const clean = await drift(marker, '--notify', url);
+    const clean = await drift(marker, '--notify', url, '--output', 'json');
     expect(clean.code).toBe(0);
     expect(received).toHaveLength(1);
+    // JSON lines: every event carries the run id; the last line is the drift verdict.
+    const last = clean.events.at(-1)!;
+    expect(last).toEqual({ type: 'drift', run_id: expect.stringMatching(/^\d{8}-\d{6}-[0-9a-f]{4}$/), drift: {}, exit: 0 });
+    expect(clean.events.every((e) => e.run_id === last.run_id)).toBe(true);
   });
 
   it('reports a notification that cannot be delivered without changing the exit code', async () => {
