@@ -8,9 +8,9 @@ import { notify } from '../report/notify.js';
 import { unifiedDiff } from '../report/diff.js';
 import type { ReportTask, RunReport } from '../report/report-file.js';
 import { colorDiff, makeStyle } from '../report/style.js';
-import { commandLineOf, type CliIO, type PlayOptions } from './play.js';
+import { commandLineOf, listPlaybook, type CliIO, type PlayOptions } from './play.js';
 
-export interface DriftOptions extends Omit<PlayOptions, 'check' | 'listHosts' | 'listTasks' | 'syntaxCheck' | 'detailedExitcode'> {
+export interface DriftOptions extends Omit<PlayOptions, 'check' | 'detailedExitcode'> {
   fix?: boolean;
   notify?: string;
 }
@@ -54,6 +54,14 @@ const pairs = (d: Record<string, DriftedTask[]>) => Object.entries(d).flatMap(([
 /** `runbook drift`: check every host, report what would change; with --fix, correct and re-check. */
 export async function driftCommand(playbookArg: string, opts: DriftOptions, io: CliIO): Promise<number> {
   const { playbook, inventory, extraVars } = await prepare(playbookArg, opts, io);
+  if (opts.syntaxCheck) {
+    io.out(`playbook: ${shownPath(io.cwd, playbook.path)}: syntax OK`);
+    return EXIT.OK;
+  }
+  if (opts.listHosts || opts.listTasks) {
+    listPlaybook(playbook, inventory, opts, { tags: splitList(opts.tags), skipTags: splitList(opts.skipTags) }, io);
+    return EXIT.OK;
+  }
   const style = makeStyle(io.color && opts.output === 'text');
   const text = opts.output === 'text';
   return withSession(

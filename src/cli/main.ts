@@ -96,6 +96,9 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
     .description('check every host and report the tasks that would change (exit 2 on drift); --fix corrects them')
     .option('--fix', 'apply the corrections on the drifted hosts, then check them again')
     .option('--notify <url>', 'POST the JSON report here when drift or a failure is found')
+    .option('--list-hosts', 'list the hosts each play would check')
+    .option('--list-tasks', 'list the tasks each play would check')
+    .option('--syntax-check', 'check the playbook and stop')
     .action(async (playbook: string, opts: DriftOptions) => {
       verbose = opts.verbose > 0;
       exit = await driftCommand(playbook, opts, full);

@@ -109,10 +109,10 @@ export function commandLineOf(io: CliIO): string {
   return ['runbook', ...(io.argv ?? [])].join(' ');
 }
 
-function listPlaybook(
+export function listPlaybook(
   playbook: Playbook,
   inventory: Inventory,
-  opts: PlayOptions,
+  opts: Pick<PlayOptions, 'listHosts' | 'listTasks' | 'limit'>,
   filter: { tags: string[]; skipTags: string[] },
   io: CliIO,
 ): void {

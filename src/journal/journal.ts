@@ -86,12 +86,15 @@ export function newRunId(now = new Date()): string {
   return `${t}-${Math.random().toString(16).slice(2, 6).padEnd(4, '0')}`;
 }
 
-export function currentUser(): string {
+/** Who ran it: the login name, and who they were before sudo. */
+export function currentUser(env: NodeJS.ProcessEnv = process.env): string {
+  let name: string;
   try {
-    return os.userInfo().username;
+    name = os.userInfo().username;
   } catch {
-    return process.env.USER ?? String(process.getuid?.() ?? 'unknown');
+    name = env.USER ?? String(process.getuid?.() ?? 'unknown');
   }
+  return env.SUDO_USER && env.SUDO_USER !== name ? `${name} (sudo from ${env.SUDO_USER})` : name;
 }
 
 /**

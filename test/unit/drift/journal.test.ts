@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { driftedTasks } from '../../../src/cli/drift.js';
-import { Journal, newRunId } from '../../../src/journal/journal.js';
+import { Journal, currentUser, newRunId } from '../../../src/journal/journal.js';
 import { runbookHome } from '../../../src/journal/home.js';
 import type { RunReport } from '../../../src/report/report-file.js';
 
@@ -70,6 +70,13 @@ describe('run journal', () => {
     expect(again.get('20261202')).toBeUndefined(); // ambiguous prefix
     expect(again.get('nope')).toBeUndefined();
     again.close();
+  });
+
+  it('records who ran it, and who they were before sudo', () => {
+    const me = os.userInfo().username;
+    expect(currentUser({})).toBe(me);
+    expect(currentUser({ SUDO_USER: 'alice' })).toBe(`${me} (sudo from alice)`);
+    expect(currentUser({ SUDO_USER: me })).toBe(me);
   });
 
   it('makes sortable, distinct run ids', () => {
