@@ -512,6 +512,25 @@ class Loader {
     mod: ModuleInfo,
     inherit: Inherit,
   ): Task {
+    const noLog = boolish(raw.no_log) ?? inherit.noLog ?? false;
+    const firstError = this.errors.length;
+    const task = this.buildTask(scope, node, raw, where, moduleKey, moduleName, mod, inherit, noLog);
+    // A no_log task's errors name where the problem is, never the values written there.
+    if (noLog) for (let i = firstError; i < this.errors.length; i++) this.errors[i] = redacted(this.errors[i], task.args);
+    return task;
+  }
+
+  private buildTask(
+    scope: Scope,
+    node: unknown,
+    raw: Record<string, unknown>,
+    where: string,
+    moduleKey: string,
+    moduleName: string,
+    mod: ModuleInfo,
+    inherit: Inherit,
+    noLog: boolean,
+  ): Task {
     const { sf } = scope;
     const modNode = sf.get(node, moduleKey);
     const modValue = raw[moduleKey];
@@ -571,7 +590,7 @@ class Loader {
     const vars = { ...inherit.vars, ...(isPlainObject(raw.vars) ? raw.vars : {}) };
     if (isPlainObject(raw.vars)) this.checkTemplatesIn(sf, raw.vars, sf.get(node, 'vars'), `${where}.vars`);
 
-    const name = str(raw.name) ?? defaultName(moduleName, summary);
+    const name = str(raw.name) ?? (noLog ? `${moduleName} (no_log)` : defaultName(moduleName, summary));
     if (typeof raw.name === 'string') this.checkTemplatesIn(sf, raw.name, sf.get(node, 'name'), `${where}.name`);
     const delegateTo = str(raw.delegate_to) ?? inherit.delegateTo;
     if (typeof raw.delegate_to === 'string') this.checkTemplatesIn(sf, raw.delegate_to, sf.get(node, 'delegate_to'), `${where}.delegate_to`);
@@ -601,7 +620,7 @@ class Loader {
       retries: typeof raw.retries === 'number' ? raw.retries : undefined,
       delay: typeof raw.delay === 'number' ? raw.delay : undefined,
       until: this.conditions(sf, node, raw, 'until', where),
-      noLog: boolish(raw.no_log) ?? inherit.noLog ?? false,
+      noLog,
       checkMode: boolish(raw.check_mode) ?? inherit.checkMode,
       diff: boolish(raw.diff) ?? inherit.diff,
       listen: strList(raw.listen),
@@ -766,6 +785,27 @@ class Loader {
       }
     }
   }
+}
+
+/** Every string written in a value, for redaction. */
+function stringsIn(v: unknown, out: string[] = []): string[] {
+  if (typeof v === 'string') out.push(v);
+  else if (Array.isArray(v)) v.forEach((x) => stringsIn(x, out));
+  else if (isPlainObject(v)) Object.values(v).forEach((x) => stringsIn(x, out));
+  return out;
+}
+
+/** The same error with quoted values and every argument string taken out of its message. */
+function redacted(e: ConfigError, args: Record<string, unknown>): ConfigError {
+  const prefix = e.pos ? `${formatPos(e.pos)}: ` : '';
+  let msg = e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message;
+  msg = msg.replace(/found '[^]*?'(?=$|[,;)\n]| \()/g, 'found a string (hidden: no_log)');
+  const secrets = stringsIn(args)
+    .flatMap((s) => [s, ...s.split(/\s+/)])
+    .filter((s) => s.length >= 4)
+    .sort((a, b) => b.length - a.length);
+  for (const s of secrets) msg = msg.split(s).join('<hidden>');
+  return new ConfigError(msg, e.pos, e.schemaPath);
 }
 
 function defaultName(module: string, summary: string): string {

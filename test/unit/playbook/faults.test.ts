@@ -1,0 +1,64 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigErrors } from '../../../src/core/errors.js';
+import { loadPlaybook } from '../../../src/playbook/load.js';
+import type { Playbook, Task } from '../../../src/playbook/types.js';
+import { knownModules } from './modules.js';
+
+async function tmpPlaybook(text: string, files: Record<string, string> = {}): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'runbook-faults-'));
+  const file = path.join(dir, 'pb.yml');
+  await writeFile(file, text);
+  for (const [name, body] of Object.entries(files)) await writeFile(path.join(dir, name), body);
+  return file;
+}
+
+async function loadText(text: string, files: Record<string, string> = {}): Promise<Playbook> {
+  return loadPlaybook(await tmpPlaybook(text, files), { knownModules });
+}
+
+async function errorsOfText(text: string, files: Record<string, string> = {}): Promise<string[]> {
+  try {
+    await loadText(text, files);
+  } catch (e) {
+    if (e instanceof ConfigErrors) return e.errors.map((x) => x.message);
+    throw e;
+  }
+  throw new Error('loaded without errors');
+}
+
+const tasksOf = (pb: Playbook): Task[] => pb.plays.flatMap((p) => [...p.sections.pre_tasks, ...p.sections.tasks, ...p.sections.post_tasks, ...p.handlers]);
+
+describe('no_log tasks never show their arguments', () => {
+  it('an unnamed no_log task is named from its module alone', async () => {
+    const pb = await loadText(`- hosts: all
+  tasks:
+    - copy: { dest: /etc/app.key, content: "hunter2-s3cret" }
+      no_log: true
+    - copy: dest=/etc/b.key content=hunter2-s3cret
+      no_log: yes
+    - block:
+        - command: echo hunter2-s3cret
+      no_log: true
+    - copy: { dest: /etc/c.key, content: "plain" }
+`);
+    const names = tasksOf(pb).map((t) => t.name);
+    expect(names).toEqual(['copy (no_log)', 'copy (no_log)', 'command (no_log)', 'copy: dest=/etc/c.key content=plain']);
+    expect(JSON.stringify(names)).not.toContain('hunter2');
+  });
+
+  it('load-time errors of a no_log task do not print argument values', async () => {
+    const errs = await errorsOfText(`- hosts: all
+  tasks:
+    - copy: { dest: /etc/app.key, content: "x", backup: "hunter2-s3cret" }
+      no_log: true
+    - copy: dest=/etc/b.key hunter2-s3cret
+      no_log: true
+`);
+    expect(errs.some((e) => /pb\.yml:3:\d+: tasks\[0\]\.copy\.backup: expected a boolean, found a string/.test(e))).toBe(true);
+    expect(errs.some((e) => /pb\.yml:5:\d+: tasks\[1\]\.copy: expected key=value arguments/.test(e))).toBe(true);
+    for (const e of errs) expect(e).not.toContain('hunter2');
+  });
+});
