@@ -1,9 +1,11 @@
 import type { ModuleDefinition } from '../src/core/module.js';
 import command from './command.js';
 import copy from './copy.js';
+import dockerContainer from './docker_container.js';
 import file from './file.js';
 import shell from './shell.js';
 import template from './template.js';
+import volume from './volume.js';
 
 /** Every module runbook ships, by the name tasks use. */
-export const builtinModules: ModuleDefinition<any, any>[] = [command, shell, copy, template, file];
+export const builtinModules: ModuleDefinition<any, any>[] = [command, shell, copy, template, file, dockerContainer, volume];
