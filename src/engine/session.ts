@@ -28,6 +28,7 @@ export async function withSession(o: SessionOptions, fn: (s: Session) => Promise
   const lock = await acquireLock(home, o.inventorySource, o.command, o.lockWait, (h) =>
     o.say?.(`waiting up to ${o.lockWait} s for the lock on ${o.inventorySource}, held by ${h ? describeHolder(h) : 'another run'}`),
   );
+  for (const h of lock.removedStale) o.say?.(`warning: took over a stale lock on ${o.inventorySource}: ${describeHolder(h)} (that process is gone)`);
   let journal: Journal | undefined;
   try {
     journal = Journal.open(home);

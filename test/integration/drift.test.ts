@@ -1,9 +1,10 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { ssh } from '../fleet/fleet.mjs';
+import { lockPath } from '../../src/lock/lock.js';
 import { REPO, runbook, scratch } from '../support/cli.js';
 
 /**
@@ -130,7 +131,7 @@ describe('drift on the fleet', () => {
     expect(runs[2].summary.corrected).toHaveLength(0);
     expect(runs[4].summary.changed).toBeGreaterThan(0);
     for (const r of runs) {
-      expect(r.user).toBe(os.userInfo().username);
+      expect(r.user).toContain(os.userInfo().username);
       expect(r.ended >= r.started).toBe(true);
     }
     const detail = await runbook(['history', runs[1].id, '--json'], { env: env() });
@@ -190,5 +191,16 @@ describe('drift on the fleet', () => {
     expect(runs[0].kind).toBe('drift');
     expect(runs[1].command).toContain('slow.yml');
     expect(runs[0].started >= runs[1].ended).toBe(true);
+  });
+
+  it('takes over the lock of a run that crashed (its pid is gone)', async () => {
+    const file = lockPath(home, fleet.inventoryPath);
+    mkdirSync(path.dirname(file), { recursive: true });
+    const gone = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    writeFileSync(file, JSON.stringify({ pid: gone, command: 'runbook play crashed.yml', started: '2026-01-01T00:00:00.000Z', host: os.hostname(), inventory: fleet.inventoryPath }));
+    const r = await drift();
+    expect(r.stderr).toBe(`warning: took over a stale lock on ${fleet.inventoryPath}: pid ${gone} on ${os.hostname()}, started 2026-01-01T00:00:00.000Z: runbook play crashed.yml (that process is gone)\n`);
+    expect(r.code).toBe(0);
+    expect(existsSync(file)).toBe(false); // released at the end
   });
 });
