@@ -100,6 +100,7 @@ export async function driftCommand(playbookArg: string, opts: DriftOptions, io: 
       const drift = driftedTasks(check.report);
       journal.recordPass(runId, 'check', check.report, () => 'drift');
       let bits = check.exit;
+      let interrupted = check.interrupted;
       const report: DriftReport = { ...check.report, run_id: runId, kind: 'drift', drift };
       const driftedHosts = Object.keys(drift);
       if (text) printDrift(drift, io, style);
@@ -108,12 +109,14 @@ export async function driftCommand(playbookArg: string, opts: DriftOptions, io: 
         const fix = await pass(false, driftedHosts.join(','));
         journal.recordPass(runId, 'fix', fix.report, () => 'corrective');
         bits |= fix.exit;
+        interrupted ||= fix.interrupted;
         let notConverging: Array<{ host: string; task: string }> = [];
         if (!fix.interrupted) {
           if (text) io.out(style.bold(`\nRECHECK ${driftedHosts.join(', ')}`));
           const recheck = await pass(true, driftedHosts.join(','));
           journal.recordPass(runId, 'recheck', recheck.report, () => 'drift');
           bits |= recheck.exit;
+          interrupted ||= recheck.interrupted;
           notConverging = pairs(driftedTasks(recheck.report));
         }
         if (notConverging.length) bits |= EXIT.FAILED;
@@ -126,7 +129,6 @@ export async function driftCommand(playbookArg: string, opts: DriftOptions, io: 
           if (!notConverging.length && !(fix.exit & EXIT.FAILED)) io.out(style.green(`fixed: ${corrected.length} task(s) on ${driftedHosts.length} host(s) converged`));
         }
       }
-      const interrupted = check.interrupted;
       const exit = interrupted ? EXIT.INTERRUPTED : (bits & (EXIT.FAILED | EXIT.UNREACHABLE)) | (driftedHosts.length ? EXIT.CHANGED : 0);
       report.exit = exit;
       report.duration_ms = Date.now() - started;
