@@ -5,6 +5,7 @@
  * `JSON.stringify(obj, null, 4)` prints what ansible-inventory prints.
  */
 import { ConfigError } from '../core/errors.js';
+import { checkConnectionVars } from '../inventory/connection-check.js';
 import type { Inventory, InventoryGroup } from '../inventory/types.js';
 
 /** Magic and run-level names ansible-inventory leaves out of host variables. */
@@ -69,6 +70,8 @@ function publicVars(vars: Record<string, unknown>): Record<string, unknown> {
 export function inventoryList(inv: Inventory, limit?: string): Record<string, unknown> {
   const known = new Set(inv.hostNames);
   const available = limit === undefined ? known : new Set(inv.select(limit).filter((h) => known.has(h)));
+  // What a run would refuse, --list refuses too.
+  checkConnectionVars(inv, inv.hostNames.filter((h) => available.has(h)));
   const results: Record<string, unknown> = {};
   const seen = new Set<string>();
 

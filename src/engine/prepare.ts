@@ -1,6 +1,7 @@
 import { ConfigError } from '../core/errors.js';
 import type { ModuleDefinition } from '../core/module.js';
-import { checkUndefinedNames } from '../executor/preflight.js';
+import { checkUndefinedNames, targetedHosts } from '../executor/preflight.js';
+import { checkConnectionVars } from '../inventory/connection-check.js';
 import { loadInventory } from '../inventory/load.js';
 import { loadPlaybook } from '../playbook/load.js';
 import { parseExtraVars } from '../playbook/vars-file.js';
@@ -29,5 +30,6 @@ export async function prepare(
     throw new ConfigError(`--limit '${opts.limit}' matches no host in ${inventory.source}`);
   }
   await checkUndefinedNames(playbook, inventory, extraVars);
+  checkConnectionVars(inventory, targetedHosts(playbook, inventory, opts.limit), () => extraVars);
   return { playbook, inventory, extraVars };
 }

@@ -83,3 +83,19 @@ function dedupe(errors: ConfigError[]): ConfigError[] {
   const seen = new Set<string>();
   return errors.filter((e) => (seen.has(e.message) ? false : (seen.add(e.message), true)));
 }
+
+/** Hosts the plays of a playbook target (with --limit), in inventory order; templated patterns target every host. */
+export function targetedHosts(playbook: Playbook, inventory: Inventory, limit?: string): string[] {
+  const out = new Set<string>();
+  const limited = limit ? new Set(inventory.select(limit)) : undefined;
+  for (const play of playbook.plays) {
+    let hosts: string[];
+    try {
+      hosts = play.hosts.includes('{{') ? inventory.hostNames : inventory.select(play.hosts);
+    } catch {
+      continue; // a bad pattern is reported where the play is prepared
+    }
+    for (const h of hosts) if (!limited || limited.has(h)) out.add(h);
+  }
+  return [...out];
+}

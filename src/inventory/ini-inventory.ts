@@ -95,7 +95,7 @@ export function parseIniInventory(text: string, file: string, inv: InventoryData
       } catch (e) {
         throw new ConfigError((e as Error).message, at());
       }
-      const vars: [string, unknown][] = [];
+      const vars: [string, unknown, SourcePos?][] = [];
       let searchFrom = pattern.length;
       for (const t of tokens.slice(1)) {
         const offset = Math.max(line.indexOf(t.split('=')[0], searchFrom), 0);
@@ -104,7 +104,7 @@ export function parseIniInventory(text: string, file: string, inv: InventoryData
         if (eq <= 0) {
           throw new ConfigError(`expected key=value host variable after '${pattern}', found '${t}'`, at(offset));
         }
-        vars.push([t.slice(0, eq), iniValue(t.slice(eq + 1))]);
+        vars.push([t.slice(0, eq), iniValue(t.slice(eq + 1)), at(offset + eq + 1)]);
       }
       inv.addHosts(expanded, group, at(), vars);
     } else if (state === 'vars') {

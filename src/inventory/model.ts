@@ -40,6 +40,8 @@ export class InventoryData {
   readonly hosts = new Map<string, HostRecord>();
   /** `host_vars/` files of names that are not inventory hosts (the implicit localhost). */
   readonly extraHostFileVars = new Map<string, Vars>();
+  /** Where each inline variable was written: key `host|group`, NUL, name, NUL, variable. */
+  readonly varPos = new Map<string, SourcePos>();
 
   constructor() {
     this.addGroup('all');
@@ -110,21 +112,28 @@ export class InventoryData {
       return;
     }
     g.inlineVars[key] = value;
+    if (pos) this.varPos.set(`group\0${group}\0${key}`, pos);
   }
 
   /** Add the hosts of an expanded host pattern to a group, with their port and variables. */
-  addHosts(expanded: { hosts: string[]; port?: number }, group: string, pos?: SourcePos, vars: [string, unknown][] = []): void {
+  addHosts(
+    expanded: { hosts: string[]; port?: number },
+    group: string,
+    pos?: SourcePos,
+    vars: [string, unknown, SourcePos?][] = [],
+  ): void {
     for (const host of expanded.hosts) {
       this.addHost(host, group, pos);
-      if (expanded.port !== undefined) this.setHostVar(host, 'ansible_port', expanded.port);
-      for (const [k, v] of vars) this.setHostVar(host, k, v);
+      if (expanded.port !== undefined) this.setHostVar(host, 'ansible_port', expanded.port, pos);
+      for (const [k, v, at] of vars) this.setHostVar(host, k, v, at ?? pos);
     }
   }
 
-  setHostVar(host: string, key: string, value: unknown): void {
+  setHostVar(host: string, key: string, value: unknown, pos?: SourcePos): void {
     const h = this.hosts.get(host);
     if (!h) throw new Error(`internal: setHostVar on unknown host ${host}`);
     h.inlineVars[key] = value;
+    if (pos) this.varPos.set(`host\0${host}\0${key}`, pos);
   }
 
   private removeFromGroup(host: HostRecord, group: string): void {
@@ -274,6 +283,38 @@ export class StaticInventory implements Inventory, PatternSource {
     for (const g of groups) Object.assign(out, g.inlineVars, g.fileVars);
     Object.assign(out, h.inlineVars, h.fileVars);
     return out;
+  }
+
+  /**
+   * Where the value `hostVars(host)[key]` comes from: the inventory position when the
+   * inventory source wrote it, else the group_vars/host_vars entity that set it.
+   */
+  varOrigin(host: string, key: string): { pos?: SourcePos; where: string } | undefined {
+    const h = this.data.hosts.get(host);
+    const all = this.data.groups.get('all')!;
+    const at = (kind: string, name: string) => this.data.varPos.get(`${kind}\0${name}\0${key}`);
+    if (h) {
+      if (key in h.fileVars) return { where: `host_vars of ${host}` };
+      if (key in h.inlineVars) return { pos: at('host', host) ?? h.pos, where: `host ${host}` };
+    } else if (key in (this.data.extraHostFileVars.get(host) ?? {})) {
+      return { where: `host_vars of ${host}` };
+    }
+    const groups = h
+      ? this.ancestorsOf(host)
+          .filter((g) => g !== 'all')
+          .map((g) => this.data.groups.get(g)!)
+          .sort(
+            (a, b) =>
+              this.depthOf(b.name) - this.depthOf(a.name) ||
+              b.priority - a.priority ||
+              (a.name < b.name ? 1 : a.name > b.name ? -1 : 0),
+          )
+      : [];
+    for (const g of [...groups, all]) {
+      if (key in g.fileVars) return { where: `group_vars of ${g.name}` };
+      if (key in g.inlineVars) return { pos: at('group', g.name) ?? g.pos, where: `group ${g.name}` };
+    }
+    return undefined;
   }
 
   select(pattern: string): string[] {

@@ -1,3 +1,5 @@
+import type { SourcePos } from '../core/errors.js';
+
 export interface InventoryGroup {
   name: string;
   /** Hosts listed directly in this group. */
@@ -24,4 +26,6 @@ export interface Inventory {
    * named explicitly matches the implicit localhost when the inventory has no such host.
    */
   select(pattern: string): string[];
+  /** Where the host's value of `key` was written (file:line:col when the source has it). */
+  varOrigin?(host: string, key: string): { pos?: SourcePos; where: string } | undefined;
 }

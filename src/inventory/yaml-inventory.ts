@@ -6,7 +6,7 @@
  * with the position, since such a typo silently drops hosts.
  */
 import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError, type SourcePos } from '../core/errors.js';
 import type { InventoryData } from './model.js';
 import { expandHostPattern } from './ranges.js';
 import { deref, describeNode, hasVault, keyText, mapEntries, parseYaml, posOf, toValue, type YamlSource } from './yaml-source.js';
@@ -130,7 +130,7 @@ class YamlInventoryParser {
       throw new ConfigError((e as Error).message, keyPos);
     }
     const v = deref(this.src, entry.value);
-    const vars: [string, unknown][] = [];
+    const vars: [string, unknown, SourcePos?][] = [];
     if (v != null && !(isScalar(v) && v.value == null)) {
       if (!isMap(v)) {
         throw new ConfigError(
@@ -138,7 +138,7 @@ class YamlInventoryParser {
           posOf(this.src, v),
         );
       }
-      for (const p of mapEntries(this.src, v)) vars.push([this.key(p, 'variable name'), this.value(p.value as Node | null)]);
+      for (const p of mapEntries(this.src, v)) vars.push([this.key(p, 'variable name'), this.value(p.value as Node | null), posOf(this.src, p.value as Node)]);
     }
     this.inv.addHosts(expanded, group, keyPos, vars);
   }
