@@ -10,8 +10,8 @@ import { REPO, runbook, scratch } from '../support/cli.js';
 /**
  * Drift end to end on the fleet, through the CLI: converge, tamper by hand on two hosts, drift
  * names exactly those host/task pairs, --fix repairs them, the next drift is clean, and the
- * journal shows it all. (docker_container has not landed yet, so the third tampering is a
- * deleted file instead of a removed container.)
+ * journal shows it all. The tampering: an edited file and a removed container on h1, a changed
+ * mode and a deleted file on h2.
  */
 
 const fleet = inject('fleet');
@@ -29,6 +29,8 @@ const SITE = `
       copy: { dest: /srv/drift/run.sh, content: "#!/bin/sh\\necho run\\n", mode: "0755" }
     - name: Marker
       copy: { dest: /srv/drift/marker, content: "managed\\n", mode: "0644" }
+    - name: App container
+      docker_container: { name: rb-drift-app, image: "runbook-app:v1", state: started, pull: never, stop_timeout: 1 }
     - name: Secret
       copy: { dest: /srv/drift/secret, content: "{{ secret_value }}\\n", mode: "0600" }
       no_log: true
@@ -68,7 +70,7 @@ describe('drift on the fleet', () => {
   beforeAll(async () => {
     dir = scratch({ 'site.yml': SITE, 'fight.yml': FIGHT, 'slow.yml': SLOW });
     home = mkdtempSync(path.join(os.tmpdir(), 'rb-drift-home-'));
-    await Promise.all(['h1', 'h2', 'h3'].map((h) => sh(h, 'rm -rf /srv/drift /srv/drift-fight')));
+    await Promise.all(['h1', 'h2', 'h3'].map((h) => sh(h, 'rm -rf /srv/drift /srv/drift-fight; docker rm -f rb-drift-app >/dev/null 2>&1; true')));
   });
 
   it('converges, finds exactly the hand-made changes, fixes them, and is clean after', async () => {
@@ -79,8 +81,9 @@ describe('drift on the fleet', () => {
     expect(clean.code).toBe(0);
     expect(clean.stdout).toContain('no drift');
 
-    // By hand: edit a managed file on h1; change a mode and delete a file on h2. h3 untouched.
-    await sh('h1', 'echo "debug=1" >> /srv/drift/app.conf');
+    // By hand: edit a managed file and remove the container on h1; change a mode and delete a
+    // file on h2. h3 untouched.
+    await sh('h1', 'echo "debug=1" >> /srv/drift/app.conf && docker rm -f rb-drift-app');
     await sh('h2', 'chmod 0700 /srv/drift/app.conf && rm /srv/drift/marker');
 
     const found = await drift('--report', path.join(dir, 'drift.json'));
@@ -88,33 +91,35 @@ describe('drift on the fleet', () => {
     expect(found.code).toBe(2);
     const report = JSON.parse(readFileSync(path.join(dir, 'drift.json'), 'utf8'));
     expect(report.kind).toBe('drift');
-    expect(pairsOf(report.drift)).toEqual(['h1/App config', 'h2/App config', 'h2/Marker']);
+    expect(pairsOf(report.drift)).toEqual(['h1/App config', 'h1/App container', 'h2/App config', 'h2/Marker']);
     // The report's changed tasks are exactly the drifted ones.
     const changed = Object.entries(report.hosts as Record<string, { tasks: Array<{ name: string; status: string }> }>)
       .flatMap(([h, r]) => r.tasks.filter((t) => t.status === 'changed').map((t) => `${h}/${t.name}`))
       .sort();
-    expect(changed).toEqual(['h1/App config', 'h2/App config', 'h2/Marker']);
+    expect(changed).toEqual(['h1/App config', 'h1/App container', 'h2/App config', 'h2/Marker']);
     const h1conf = report.drift.h1[0];
     expect(h1conf.diff[0].before).toContain('debug=1');
     expect(h1conf.diff[0].after).not.toContain('debug=1');
     expect(report.drift.h2.find((t: { task: string }) => t.task === 'App config').changes.join(' ')).toContain('0700 → 0644');
     // Text output names them, with the diff.
-    expect(found.stdout).toContain('drift on 2 host(s), 3 task(s):');
+    expect(found.stdout).toContain('drift on 2 host(s), 4 task(s):');
     expect(found.stdout).toMatch(/-debug=1/);
     // Check mode touched nothing.
     expect(await sh('h1', 'cat /srv/drift/app.conf')).toContain('debug=1');
     expect(await sh('h2', 'stat -c %a /srv/drift/app.conf; test -e /srv/drift/marker && echo present || echo absent')).toBe('700\nabsent');
+    expect(await sh('h1', 'docker ps -aq --filter name=^rb-drift-app$')).toBe('');
 
     const fix = await drift('--fix', '--report', path.join(dir, 'fix.json'));
     expect(fix.stderr).toBe('');
     expect(fix.code).toBe(2); // drift was found (and corrected)
     const fixed = JSON.parse(readFileSync(path.join(dir, 'fix.json'), 'utf8'));
-    expect(pairsOf(fixed.drift)).toEqual(['h1/App config', 'h2/App config', 'h2/Marker']);
-    expect(fixed.fix.corrected.map((p: { host: string; task: string }) => `${p.host}/${p.task}`).sort()).toEqual(['h1/App config', 'h2/App config', 'h2/Marker']);
+    expect(pairsOf(fixed.drift)).toEqual(['h1/App config', 'h1/App container', 'h2/App config', 'h2/Marker']);
+    expect(fixed.fix.corrected.map((p: { host: string; task: string }) => `${p.host}/${p.task}`).sort()).toEqual(['h1/App config', 'h1/App container', 'h2/App config', 'h2/Marker']);
     expect(fixed.fix.not_converging).toEqual([]);
     expect(Object.keys(fixed.fix.hosts).sort()).toEqual(['h1', 'h2']); // only the drifted hosts were touched
     expect(await sh('h1', 'cat /srv/drift/app.conf')).toBe('port=8080\nhost=h1');
     expect(await sh('h2', 'stat -c %a /srv/drift/app.conf; cat /srv/drift/marker')).toBe('644\nmanaged');
+    expect(await sh('h1', "docker inspect -f '{{.State.Running}} {{.Config.Image}}' rb-drift-app")).toBe('true runbook-app:v1');
 
     const after = await drift();
     expect(after.code).toBe(0);
@@ -126,8 +131,8 @@ describe('drift on the fleet', () => {
     const runs = JSON.parse(hist.stdout);
     expect(runs.map((r: { kind: string; exit: number }) => `${r.kind}:${r.exit}`)).toEqual(['drift:0', 'drift:2', 'drift:2', 'drift:0', 'play:0']);
     expect(runs[1].command).toContain('--fix');
-    expect(runs[1].summary.corrected).toHaveLength(3);
-    expect(runs[2].summary.drifted).toHaveLength(3);
+    expect(runs[1].summary.corrected).toHaveLength(4);
+    expect(runs[2].summary.drifted).toHaveLength(4);
     expect(runs[2].summary.corrected).toHaveLength(0);
     expect(runs[4].summary.changed).toBeGreaterThan(0);
     for (const r of runs) {
@@ -137,13 +142,13 @@ describe('drift on the fleet', () => {
     const detail = await runbook(['history', runs[1].id, '--json'], { env: env() });
     const tasks = JSON.parse(detail.stdout).tasks as Array<{ pass: string; host: string; task: string; change_kind: string | null }>;
     const corrective = tasks.filter((t) => t.change_kind === 'corrective').map((t) => `${t.pass}:${t.host}/${t.task}`).sort();
-    expect(corrective).toEqual(['fix:h1/App config', 'fix:h2/App config', 'fix:h2/Marker']);
+    expect(corrective).toEqual(['fix:h1/App config', 'fix:h1/App container', 'fix:h2/App config', 'fix:h2/Marker']);
     const playDetail = JSON.parse((await runbook(['history', runs[4].id, '--json'], { env: env() })).stdout);
     expect(playDetail.tasks.filter((t: { status: string }) => t.status === 'changed').every((t: { change_kind: string }) => t.change_kind === 'intentional')).toBe(true);
     const text = await runbook(['history', runs[1].id], { env: env() });
     expect(text.stdout).toContain('App config (copy) [corrective]');
     const list = await runbook(['history', '--last', '5'], { env: env() });
-    expect(list.stdout).toContain('3 corrected (corrective)');
+    expect(list.stdout).toContain('4 corrected (corrective)');
     expect(list.stdout).toContain('changed (intentional)');
     // no_log values are nowhere in the journal.
     for (const f of readdirSync(home)) {
