@@ -125,7 +125,7 @@ export async function driftCommand(playbookArg: string, opts: DriftOptions, io: 
         );
         report.fix = { hosts: fix.report.hosts, corrected, not_converging: notConverging };
         if (text) {
-          for (const n of notConverging) io.out(style.red(`not converging: ${n.host}  ${n.task} still wants to change after --fix (the module is not idempotent)`));
+          for (const n of notConverging) io.out(style.red(`not converging: ${n.host}  ${n.task} still wants to change after --fix (the playbook or a module is not idempotent)`));
           if (!notConverging.length && !(fix.exit & EXIT.FAILED)) io.out(style.green(`fixed: ${corrected.length} task(s) on ${driftedHosts.length} host(s) converged`));
         }
       }
