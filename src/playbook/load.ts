@@ -567,6 +567,8 @@ class Loader {
     } else if (modValue !== null && modValue !== undefined) {
       this.error(`${argWhere}: expected a map of arguments${mod.freeForm ? ` or a ${mod.freeForm} string` : ' or key=value text'}, found ${found(modValue)}`, sf.pos(modNode), argWhere);
     }
+    if (isPlainObject(modValue)) this.checkNumericMode(sf, modNode, argWhere);
+    if (isPlainObject(raw.args)) this.checkNumericMode(sf, argsKwNode, `${where}.args`);
     this.validateArgs(mod, args, argWhere, (seg, keyOf) => {
       const first = seg[0];
       if (first !== undefined && isPlainObject(modValue) && first in modValue) return sf.posAtPath(modNode, seg, keyOf);
@@ -632,6 +634,25 @@ class Loader {
       scope.notifies.push({ task, name: n, pos, label: `${where}.notify` });
     });
     return task;
+  }
+
+  /**
+   * `mode: 999` would be applied as 01747: a mode written as a bare number with digits 8 or 9
+   * is no octal mode (`0755` and `644` are; YAML 1.1 reads `0755` as 493, so the digits
+   * written decide, not the number read).
+   */
+  private checkNumericMode(sf: SourceFile, argsNode: unknown, where: string): void {
+    if (!argsNode) return;
+    const node = sf.resolve(sf.get(argsNode, 'mode')) as { value?: unknown; range?: [number, number, number] } | undefined;
+    if (!node || typeof node.value !== 'number' || !node.range) return;
+    const written = sf.text.slice(node.range[0], node.range[1]).trim();
+    if (/^[+-]?\d+$/.test(written) && /[89]/.test(written)) {
+      this.error(
+        `${where}.mode: expected an octal mode (digits 0-7, e.g. '0644'), found ${written}: quote the mode as written for chmod (mode: '0644')`,
+        sf.contentPos(node),
+        `${where}.mode`,
+      );
+    }
   }
 
   /** Arguments written as a string: the free form, or `key=value` pairs. */

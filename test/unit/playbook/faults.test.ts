@@ -62,3 +62,33 @@ describe('no_log tasks never show their arguments', () => {
     for (const e of errs) expect(e).not.toContain('hunter2');
   });
 });
+
+describe('numeric modes', () => {
+  it('refuses a bare number with digits 8 or 9, at file:line:col', async () => {
+    const errs = await errorsOfText(`- hosts: all
+  tasks:
+    - copy: { dest: /a, content: x, mode: 999 }
+    - file:
+        path: /b
+        mode: 0789
+    - copy:
+      args: { dest: /c, content: x, mode: 1888 }
+`);
+    expect(errs).toHaveLength(3);
+    expect(errs[0]).toMatch(/pb\.yml:3:43: tasks\[0\]\.copy\.mode: expected an octal mode \(digits 0-7, e\.g\. '0644'\), found 999/);
+    expect(errs[1]).toMatch(/pb\.yml:6:15: tasks\[1\]\.file\.mode: expected an octal mode .*found 0789/);
+    expect(errs[2]).toMatch(/pb\.yml:8:43: tasks\[2\]\.args\.mode: .*found 1888/);
+  });
+
+  it('keeps Ansible readings of legitimate modes: 0755 (YAML 1.1 octal), 644, 0o644 strings, symbolic', async () => {
+    const pb = await loadText(`- hosts: all
+  tasks:
+    - file: { path: /a, mode: 0755 }
+    - file: { path: /b, mode: 644 }
+    - file: { path: /c, mode: '0644' }
+    - file: { path: /d, mode: 'u=rw,g=r' }
+    - file: { path: /e, mode: 420 }
+`);
+    expect(tasksOf(pb).map((t) => t.args.mode)).toEqual([0o755, 644, '0644', 'u=rw,g=r', 420]);
+  });
+});
