@@ -113,6 +113,33 @@ function splitSubscript(pattern: string): { expr: string; sub?: [number, number 
   return { expr, sub: [Number(start), end === '' ? -1 : Number(end)] };
 }
 
+/**
+ * Why a pattern can never match any host, whatever the inventory holds: an `&` or `!` with
+ * nothing after it (`web:&`), a subscript range that runs backwards (`web[3:1]`), a regex
+ * that does not compile. Undefined when the pattern is fine.
+ */
+export function impossiblePattern(pattern: string | readonly string[]): string | undefined {
+  for (const p of splitPattern(pattern)) {
+    if (p === '&' || p === '!') {
+      return `'${p}' needs a host or group after it (as in 'web:${p}db'), found nothing`;
+    }
+    const body = p.startsWith('!') || p.startsWith('&') ? p.slice(1) : p;
+    if (body.startsWith('~')) {
+      try {
+        new RegExp(body.slice(1));
+      } catch (e) {
+        return `'${p}' is not a valid regular expression: ${(e as Error).message}`;
+      }
+      continue;
+    }
+    const { expr, sub } = splitSubscript(body);
+    if (sub && sub[1] !== undefined && sub[1] !== -1 && sub[1] < sub[0]) {
+      return `the range in '${p}' runs backwards (${sub[0]} > ${sub[1]}): write ${expr}[${sub[1]}:${sub[0]}]`;
+    }
+  }
+  return undefined;
+}
+
 function applySubscript(hosts: string[], sub: [number, number | undefined] | undefined): string[] {
   if (!sub) return hosts;
   const [start, end] = sub;

@@ -4,6 +4,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { ConfigError, ConfigErrors, formatPos, type SourcePos, TemplateError } from '../core/errors.js';
 import type { JsonSchema } from '../core/module.js';
+import { impossiblePattern } from '../inventory/patterns.js';
 import { checkExpr, unwrapTemplate } from '../template/expr.js';
 import { posAt } from '../template/pos.js';
 import { checkTemplate } from '../template/render.js';
@@ -287,6 +288,10 @@ class Loader {
       this.warnings.push({ msg: 'gather_facts is ignored: runbook does not gather facts', pos: sf.posAtPath(node, ['gather_facts'], true) });
     }
     const hosts = Array.isArray(raw.hosts) ? strList(raw.hosts).join(':') : (str(raw.hosts) ?? '');
+    if (hosts && !hosts.includes('{{')) {
+      const why = impossiblePattern(hosts);
+      if (why) this.error(`hosts: the pattern '${hosts}' can never match a host: ${why}`, sf.contentPos(sf.get(node, 'hosts')), 'hosts');
+    }
     const vars = isPlainObject(raw.vars) ? raw.vars : {};
     this.checkTemplatesIn(sf, vars, sf.get(node, 'vars'), 'vars');
 

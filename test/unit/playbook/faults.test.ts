@@ -92,3 +92,24 @@ describe('numeric modes', () => {
     expect(tasksOf(pb).map((t) => t.args.mode)).toEqual([0o755, 644, '0644', 'u=rw,g=r', 420]);
   });
 });
+
+describe('host patterns that can never match', () => {
+  it('are errors at the play\'s hosts: file:line:col', async () => {
+    const errs = await errorsOfText(`- hosts: web[3:1]
+  tasks: []
+- hosts: "web:&"
+  tasks: []
+- hosts: [web, "!"]
+  tasks: []
+- hosts: "~web("
+  tasks: []
+- hosts: web[1:3]:&db:!web[0]
+  tasks: []
+`);
+    expect(errs).toHaveLength(4);
+    expect(errs[0]).toMatch(/pb\.yml:1:10: hosts: the pattern 'web\[3:1\]' can never match a host: the range in 'web\[3:1\]' runs backwards \(3 > 1\)/);
+    expect(errs[1]).toMatch(/pb\.yml:3:11: hosts: the pattern 'web:&' can never match a host: '&' needs a host or group after it/);
+    expect(errs[2]).toMatch(/pb\.yml:5:\d+: hosts: the pattern 'web:!' can never match a host: '!' needs/);
+    expect(errs[3]).toMatch(/pb\.yml:7:11: hosts: the pattern '~web\(' can never match a host: '~web\(' is not a valid regular expression/);
+  });
+});
