@@ -1,8 +1,9 @@
-import { ConfigError, ConfigErrors, type SourcePos } from '../core/errors.js';
+import { ConfigError, ConfigErrors, type SourcePos, TemplateError } from '../core/errors.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Play, Playbook, Task } from '../playbook/types.js';
 import { loadVarsFile } from '../playbook/vars-file.js';
 import { exprNames, referencedNames } from '../template/names.js';
+import { checkTemplate } from '../template/render.js';
 import { readLocalFile } from './context.js';
 import { MAGIC_VARS } from './vars.js';
 
@@ -55,12 +56,32 @@ export async function checkUndefinedNames(
         check(exprNames(c.value), defined, c.pos, where);
       }
       if (task.delegateTo) check(referencedNames(task.delegateTo), defined, task.pos, where);
-      if (task.module === 'template' && typeof task.args.src === 'string' && !task.args.src.includes('{{')) {
+      const src = task.args.src;
+      if ((task.module === 'template' || task.module === 'copy') && typeof src === 'string' && src !== '' && !src.includes('{{') && !src.endsWith('/')) {
+        const at = task.argPos.src ?? task.pos;
+        let file: { path: string; content: Buffer };
         try {
-          const file = await readLocalFile(playbook.dir, task.args.src, 'templates');
-          check(referencedNames(file.content.toString('utf8')), defined, task.argPos.src ?? task.pos, `${where} (template ${file.path})`);
-        } catch {
-          // A missing template file is reported by the module on the host's turn.
+          file = await readLocalFile(playbook.dir, src, task.module === 'template' ? 'templates' : 'files');
+        } catch (e) {
+          errors.push(new ConfigError(`${where}: src ${src}: ${(e as Error).message}`, at));
+          continue;
+        }
+        if (task.module === 'template') {
+          const text = file.content.toString('utf8');
+          try {
+            checkTemplate(text, { pos: { file: file.path, line: 1, col: 1 } });
+          } catch (e) {
+            if (!(e instanceof TemplateError)) throw e;
+            errors.push(new ConfigError(`${where}: template ${src}: ${e.message}`, at));
+            continue;
+          }
+          let names: string[] = [];
+          try {
+            names = referencedNames(text);
+          } catch {
+            // What cannot be read here is reported by the module on the host's turn.
+          }
+          check(names, defined, at, `${where} (template ${file.path})`);
         }
       }
     }
