@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { CommandError } from '../core/errors.js';
-import { GET_MISSING } from './file-scripts.js';
+import { GET_MISSING, PUT_VALIDATE_FAILED } from './file-scripts.js';
 import type { ExecResult } from './types.js';
 
 /** A finished command as both transports collect it, before output is decoded. */
@@ -24,7 +24,10 @@ export function toExecResult(r: RawResult): ExecResult {
 }
 
 /** The put script's result: nothing, or the reason the write failed. */
-export function checkPut(host: string, filePath: string, r: RawResult): void {
+export function checkPut(host: string, filePath: string, r: RawResult, validate?: readonly string[]): void {
+  if (r.exitCode === PUT_VALIDATE_FAILED && validate) {
+    throw new CommandError(host, validate, r.exitCode, r.stderr.toString('utf8'), `new content of ${filePath} failed validation`);
+  }
   if (r.exitCode !== 0) {
     throw new CommandError(host, ['put', filePath], r.exitCode, r.stderr.toString('utf8'), `cannot write ${filePath}`);
   }

@@ -4,12 +4,18 @@
  */
 import type { Command } from './types.js';
 
+/** Exit status of the put script when the validate command rejected the new content. */
+export const PUT_VALIDATE_FAILED = 65;
+
 /**
  * Write stdin to $1 atomically: a temp file in the same folder, owner then mode set on it
  * (chown clears setuid bits, so chmod comes last), then
  * `mv -f` (a rename, atomic on one file system). The temp file is removed on any failure.
  *   $1 path  $2 mode (octal, or '' = keep the existing file's mode, else 644)
  *   $3 owner ('' = keep the existing file's owner when replacing one)  $4 group (same)
+ *   $5... optional validate argv: run with every argument that is exactly %s replaced by the
+ *   temp file's path before the rename; when it exits non-zero the file is left untouched,
+ *   its output goes to stderr and the script exits 65 (PUT_VALIDATE_FAILED).
  */
 export const PUT_SCRIPT = `p=$1 mode=$2 owner=$3 group=$4
 case $p in
@@ -24,6 +30,11 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 tmp=$(mktemp "$dir/.$base.XXXXXX") || exit 1
 cat > "$tmp" || exit 1
+shift 4
+if [ $# -gt 0 ]; then
+  for a; do shift; if [ "$a" = %s ]; then set -- "$@" "$tmp"; else set -- "$@" "$a"; fi; done
+  out=$("$@" 2>&1) || { printf '%s\\n' "$out" >&2; exit ${PUT_VALIDATE_FAILED}; }
+fi
 if [ -e "$p" ]; then
   info=$(stat -L -c '%a %u %g' -- "$p" "$tmp") || exit 1
   set -- $info
@@ -44,10 +55,21 @@ export function checkMode(mode: number | undefined): void {
   }
 }
 
-export function putCommand(path: string, opts: { mode?: number; owner?: string; group?: string }): Command {
+/** A validate argv must name the candidate file with an argument that is exactly `%s`. */
+export function checkValidate(validate: readonly string[] | undefined): void {
+  if (validate !== undefined && (validate.length === 0 || !validate.includes('%s'))) {
+    throw new TypeError(`validate command must have an argument that is exactly %s: ${JSON.stringify(validate)}`);
+  }
+}
+
+export function putCommand(
+  path: string,
+  opts: { mode?: number; owner?: string; group?: string; validate?: readonly string[] },
+): Command {
   checkMode(opts.mode);
+  checkValidate(opts.validate);
   const mode = opts.mode === undefined ? '' : opts.mode.toString(8).padStart(4, '0');
-  return { script: PUT_SCRIPT, args: [path, mode, opts.owner ?? '', opts.group ?? ''] };
+  return { script: PUT_SCRIPT, args: [path, mode, opts.owner ?? '', opts.group ?? '', ...(opts.validate ?? [])] };
 }
 
 /** Exit status of the get script when the file does not exist. */

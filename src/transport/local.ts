@@ -162,9 +162,9 @@ export class LocalTransport implements Transport {
   async put(filePath: string, content: string | Buffer, opts: PutOptions = {}): Promise<void> {
     const user = becomeUser(opts.become, this.user);
     const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-    if (user !== undefined) {
-      const argv = commandArgv(putCommand(filePath, opts), { become: opts.become!, loginUser: this.user });
-      checkPut(this.host, filePath, await this.spawnRun(argv, { stdin: data }));
+    if (user !== undefined || opts.validate) {
+      const argv = commandArgv(putCommand(filePath, opts), { become: opts.become, loginUser: this.user });
+      checkPut(this.host, filePath, await this.spawnRun(argv, { stdin: data }), opts.validate);
       return;
     }
     checkMode(opts.mode);

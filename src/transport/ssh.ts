@@ -936,7 +936,7 @@ export class SshTransport implements Transport {
     const cmd = putCommand(filePath, opts);
     const line = commandLine(cmd, { ...(opts.become ? { become: opts.become } : {}), loginUser: this.user });
     const r = await this.run(line, { stdin: typeof content === 'string' ? Buffer.from(content, 'utf8') : content });
-    checkPut(this.host, filePath, r);
+    checkPut(this.host, filePath, r, opts.validate);
   }
 
   async get(filePath: string, opts: GetOptions = {}): Promise<Buffer | null> {

@@ -37,6 +37,13 @@ export interface PutOptions {
   owner?: string;
   group?: string;
   become?: Become;
+  /**
+   * Check the new content before it takes effect (like Ansible's `validate: %s`): an argv whose
+   * argument that is exactly `%s` becomes the temp file's path; run after the content is written
+   * and before the rename. A non-zero exit leaves the old file in place and fails the put with
+   * the command's output.
+   */
+  validate?: readonly string[];
 }
 
 export interface GetOptions {
