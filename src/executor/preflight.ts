@@ -4,6 +4,7 @@ import type { Play, Playbook, Task } from '../playbook/types.js';
 import { loadVarsFile } from '../playbook/vars-file.js';
 import { exprNames, referencedNames } from '../template/names.js';
 import { checkTemplate } from '../template/render.js';
+import { didYouMean } from '../template/suggest.js';
 import { readLocalFile } from './context.js';
 import { MAGIC_VARS } from './vars.js';
 
@@ -35,7 +36,9 @@ export async function checkUndefinedNames(
     }
     const check = (names: string[], defined: Set<string>, pos: SourcePos, where: string) => {
       for (const n of names) {
-        if (!defined.has(n)) errors.push(new ConfigError(`undefined variable '${n}' in ${where}: nothing defines it (inventory, vars, vars_files, -e, register)`, pos));
+        if (!defined.has(n)) {
+          errors.push(new ConfigError(`undefined variable '${n}' in ${where}: nothing defines it (inventory, vars, vars_files, -e, register)${didYouMean(n, defined)}`, pos));
+        }
       }
     };
     for (const [k, v] of Object.entries(play.vars)) check(namesIn(v), playNames, play.pos, `play vars '${k}'`);
@@ -50,6 +53,7 @@ export async function checkUndefinedNames(
         defined.add(task.loopVar);
         if (task.indexVar) defined.add(task.indexVar);
       }
+      if (task.namePos) check(namesIn(task.name), defined, task.namePos, `${where} (its name)`);
       for (const [k, v] of Object.entries(task.args)) check(namesIn(v), defined, task.argPos[k] ?? task.pos, where);
       for (const [, v] of Object.entries(task.vars)) check(namesIn(v), defined, task.pos, where);
       for (const c of [...task.when, ...task.changedWhen, ...task.failedWhen, ...task.until]) {

@@ -604,6 +604,7 @@ class Loader {
 
     const task: Task = {
       name,
+      namePos: typeof raw.name === 'string' ? sf.contentPos(sf.get(node, 'name')) : undefined,
       module: moduleName,
       args,
       argPos,

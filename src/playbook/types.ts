@@ -9,6 +9,8 @@ export interface Located<T = string> {
 export interface Task {
   /** Given name, or `module: <short args>` when unnamed. */
   name: string;
+  /** Where `name:` was written, when the task was given one. */
+  namePos?: SourcePos;
   module: string;
   /** Raw module arguments, still untemplated. A free-form string became `{ [freeForm]: str }`. */
   args: Record<string, unknown>;

@@ -50,3 +50,24 @@ describe('copy and template files are checked before any host is touched', () =>
     expect(errs[2]).toMatch(/pb\.yml:6:33: task "template: dest=\/tmp\/d src=missing\.j2": src missing\.j2: file not found/);
   });
 });
+
+describe('undefined variables caught before the run', () => {
+  it('suggest the name meant, and are caught in task names too', async () => {
+    const dir = await tree({
+      'pb.yml': `- hosts: localhost
+  vars: { app_port: 8080, release: v2 }
+  tasks:
+    - debug: { msg: "{{ app_prot }}" }
+    - name: deploy {{ relase }}
+      debug: { msg: hi }
+    - name: item {{ item }}
+      debug: { msg: "{{ item }}" }
+      loop: [1]
+`,
+    });
+    const errs = await prepareErrors(dir);
+    expect(errs).toHaveLength(2);
+    expect(errs[0]).toMatch(/pb\.yml:4:\d+: undefined variable 'app_prot' in task .*nothing defines it .* \(did you mean 'app_port'\?\)$/);
+    expect(errs[1]).toMatch(/pb\.yml:5:13: undefined variable 'relase' in task "deploy \{\{ relase \}\}" \(its name\): .* \(did you mean 'release'\?\)$/);
+  });
+});
