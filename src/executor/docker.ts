@@ -17,8 +17,8 @@ export interface DockerClient {
 /**
  * A dockerode client whose HTTP connections are streams to the host's docker.sock through the
  * transport's existing connection (no second SSH login). Without become each connection is a
- * forwarded unix socket; with become (a login user that cannot open the root-owned socket) each
- * connection is `docker system dial-stdio` run through sudo on an exec channel.
+ * forwarded unix socket; with become, when the login user cannot open the root-owned socket,
+ * each connection is `docker system dial-stdio` run through sudo on an exec channel.
  */
 export async function dockerClient(
   transport: Transport,
@@ -26,9 +26,22 @@ export async function dockerClient(
 ): Promise<DockerClient> {
   const { default: DockerCtor } = await import('dockerode');
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
-  const open = (): Promise<Duplex> => {
-    if (opts.become && transport.openStream) return transport.openStream(DIAL_STDIO_ARGV, { become: opts.become });
-    return transport.forwardUnixSocket(opts.socketPath ?? DOCKER_SOCKET);
+  const socket = opts.socketPath ?? DOCKER_SOCKET;
+  const dial = (): Promise<Duplex> => transport.openStream!(DIAL_STDIO_ARGV, { become: opts.become! });
+  // Become root: the forward works when the login user may open the socket (root, docker group),
+  // and costs no process on the host; once it is refused, every connection goes through sudo.
+  let mode: 'forward' | 'try-forward' | 'dial' = !opts.become || !transport.openStream ? 'forward' : (opts.become.user ?? 'root') === 'root' ? 'try-forward' : 'dial';
+  const open = async (): Promise<Duplex> => {
+    if (mode === 'dial') return dial();
+    if (mode === 'forward') return transport.forwardUnixSocket(socket);
+    try {
+      const s = await transport.forwardUnixSocket(socket);
+      mode = 'forward';
+      return s;
+    } catch {
+      mode = 'dial';
+      return dial();
+    }
   };
   // http.Agent accepts an async connection factory through its callback form.
   (agent as unknown as { createConnection: unknown }).createConnection = (

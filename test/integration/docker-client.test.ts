@@ -71,6 +71,9 @@ describe('docker access over the host connection', () => {
       // several requests in flight share the agent's few streams
       const all = await Promise.all(Array.from({ length: 8 }, () => become.docker.listContainers({ all: true })));
       expect(all).toHaveLength(8);
+      // the idle keep-alive connections are dial-stdio processes running as root on the host
+      const ps = await ssh(fleet, host.name, 'ps -o user=,args= -C docker');
+      expect(ps.stdout).toMatch(/^root\s+docker system dial-stdio$/m);
     } finally {
       become.close();
     }
