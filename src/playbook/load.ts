@@ -14,6 +14,7 @@ import { type Explained, explainErrors, found, pointer } from './explain.js';
 import { playbookSchema, taskFileSchema, TASK_KEYWORDS, UNSUPPORTED_TASK_KEYWORDS } from './schema.js';
 import type { Located, Play, Playbook, Section, Task } from './types.js';
 import { displayPath, readSourceText, SourceFile } from './yaml.js';
+import { rolloutConfig } from '../rollout/config.js';
 
 /** What the loader needs to know of a module. */
 export interface ModuleInfo {
@@ -342,7 +343,7 @@ class Loader {
       remoteUser: str(raw.remote_user),
       connection: raw.connection === 'local' || raw.connection === 'ssh' ? raw.connection : undefined,
       tags: playTags,
-      rollout: isPlainObject(raw.rollout) ? raw.rollout : undefined,
+      rollout: isPlainObject(raw.rollout) ? rolloutConfig(raw.rollout) : undefined,
       sections,
       handlers,
       pos: sf.pos(node),

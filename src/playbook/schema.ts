@@ -1,4 +1,5 @@
 import type { JsonSchema } from '../core/module.js';
+import { rolloutSchema } from '../rollout/config.js';
 
 /*
  * JSON Schemas of playbooks, plays and tasks (draft-07, for ajv). `description` feeds
@@ -150,7 +151,7 @@ export const playSchema: JsonSchema = {
     connection: { type: 'string', title: "'ssh' or 'local'", enum: ['ssh', 'local'], description: 'Connection for every host of the play.' },
     gather_facts: boolish('Accepted for compatibility; runbook does not gather facts.'),
     tags,
-    rollout: map('Rolling upgrade settings (batch, drain, health_check, on_failure).'),
+    rollout: rolloutSchema,
     pre_tasks: { type: ['array', 'null'], title: 'a list of tasks', items: { $ref: '#/definitions/task' }, description: 'Tasks run before tasks (with their own handlers flush).' },
     tasks: { type: ['array', 'null'], title: 'a list of tasks', items: { $ref: '#/definitions/task' }, description: 'The tasks.' },
     post_tasks: { type: ['array', 'null'], title: 'a list of tasks', items: { $ref: '#/definitions/task' }, description: 'Tasks run after tasks (with their own handlers flush).' },

@@ -1,4 +1,5 @@
 import type { SourcePos } from '../core/errors.js';
+import type { RolloutConfig } from '../rollout/config.js';
 
 /** A template or expression string with where it was written. */
 export interface Located<T = string> {
@@ -72,8 +73,8 @@ export interface Play {
   /** connection: for every host of the play (overrides ansible_connection). */
   connection?: 'ssh' | 'local';
   tags: string[];
-  /** Raw rollout section (validated by the rollout layer). */
-  rollout?: Record<string, unknown>;
+  /** The validated rollout section (SPEC §6). */
+  rollout?: RolloutConfig;
   sections: Record<Section, Task[]>;
   handlers: Task[];
   pos: SourcePos;
