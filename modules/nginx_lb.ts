@@ -2,7 +2,7 @@ import { ModuleError } from '../src/core/errors.js';
 import { defineModule, type ModuleContext } from '../src/core/module.js';
 import {
   backendStates,
-  nginxReloadCommand,
+  nginxReloadWaitCommand,
   nginxStartCommand,
   nginxStatusCommand,
   nginxTestCommand,
@@ -213,7 +213,13 @@ async function writeTested(ctx: ModuleContext, path: string, content: string | n
 
 async function reloadOrStart(ctx: ModuleContext, pidFile: string): Promise<'reloaded' | 'started'> {
   if (await isRunning(ctx, pidFile)) {
-    await runOrFail(ctx, nginxReloadCommand(), 'nginx reload');
+    const r = await ctx.run(nginxReloadWaitCommand(pidFile));
+    if (r.exitCode !== 0) {
+      throw new ModuleError(`${ctx.host}: nginx -s reload failed (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim()}`, {
+        rc: r.exitCode,
+        stderr: r.stderr,
+      });
+    }
     return 'reloaded';
   }
   await runOrFail(ctx, nginxStartCommand(), 'starting nginx');
@@ -256,7 +262,18 @@ export default defineModule<NginxLbParams, Facts>({
       const r = await ctx.run(nginxTestCommand());
       if (r.exitCode !== 0) throw new ModuleError(`${ctx.host}: nginx -t failed, not starting nginx:\n${(r.stderr || r.stdout).trim()}`);
     }
-    const action = await reloadOrStart(ctx, p.pid_file);
+    let action: 'reloaded' | 'started';
+    try {
+      action = await reloadOrStart(ctx, p.pid_file);
+    } catch (e) {
+      // nginx -t passed but nginx would not load it (e.g. a port in use): nginx keeps running
+      // the old configuration, so the old file goes back to match what runs.
+      if (f.writes) {
+        if (f.before === null) await runOrFail(ctx, removeFileCommand(f.path), `removing ${f.path}`);
+        else await ctx.transport.put(f.path, f.before, { become: ctx.become });
+      }
+      throw new ModuleError(`${(e as Error).message}${f.writes ? `\nthe previous ${f.path} is restored` : ''}`);
+    }
     const undo: NginxLbUndo | undefined = f.writes ? { path: f.path, before: f.before } : undefined;
     return { result: { path: f.path, nginx: action, backends: backendStates(f.after) }, ...(undo ? { undo } : {}) };
   },

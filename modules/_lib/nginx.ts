@@ -41,6 +41,47 @@ export function nginxReloadCommand(): string[] {
   return ['nginx', '-s', 'reload'];
 }
 
+/**
+ * Graceful reload that returns once it took effect: `nginx -s reload`, then wait (up to
+ * $2 tenths of a second) until the master has a worker that was not there before and every
+ * old worker is gone or "shutting down" (no longer accepting connections). When the master
+ * rejects the new config (e.g. a port in use) no new worker appears: exit 1 with the tail of
+ * the error log. $1 pid file, $2 tenths of a second, $3 error log.
+ */
+export const NGINX_RELOAD_SCRIPT = `master=$(cat -- "$1") || exit 1
+workers() {
+  for s in /proc/[0-9]*/stat; do
+    read -r pid comm state ppid rest < "$s" 2>/dev/null || continue
+    [ "$ppid" = "$master" ] && echo "$pid"
+  done
+}
+old=" $(workers | tr '\\n' ' ') "
+out=$(nginx -s reload 2>&1) || { rc=$?; printf '%s\\n' "$out" >&2; exit $rc; }
+i=0
+while [ "$i" -lt "$2" ]; do
+  fresh=no
+  for p in $(workers); do case $old in *" $p "*) ;; *) fresh=yes ;; esac; done
+  if [ $fresh = yes ]; then
+    busy=no
+    for p in $old; do
+      if [ -r "/proc/$p/cmdline" ] && ! tr '\\0' ' ' < "/proc/$p/cmdline" | grep -q 'shutting down'; then
+        [ "$(cut -d' ' -f4 "/proc/$p/stat" 2>/dev/null)" = "$master" ] && busy=yes
+      fi
+    done
+    [ $busy = no ] && exit 0
+  fi
+  i=$((i + 1))
+  sleep 0.1
+done
+echo "nginx did not load the new configuration; last lines of $3:" >&2
+tail -n 5 -- "$3" >&2 2>/dev/null
+exit 1
+`;
+
+export function nginxReloadWaitCommand(pidFile = '/run/nginx.pid', tenths = 100, errorLog = '/var/log/nginx/error.log'): Command {
+  return { script: NGINX_RELOAD_SCRIPT, args: [pidFile, String(tenths), errorLog] };
+}
+
 /** Start the master (it daemonizes itself). */
 export function nginxStartCommand(): string[] {
   return ['nginx'];

@@ -6,6 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   backendStates,
   nginxReloadCommand,
+  nginxReloadWaitCommand,
+  NGINX_RELOAD_SCRIPT,
   nginxStartCommand,
   nginxStatusCommand,
   nginxTestCommand,
@@ -44,6 +46,8 @@ describe('nginx commands', () => {
     expect(nginxReloadCommand()).toEqual(['nginx', '-s', 'reload']);
     expect(nginxStartCommand()).toEqual(['nginx']);
     expect(removeFileCommand('/etc/nginx/conf.d/a b.conf')).toEqual(['rm', '-f', '--', '/etc/nginx/conf.d/a b.conf']);
+    expect(nginxReloadWaitCommand()).toEqual({ script: NGINX_RELOAD_SCRIPT, args: ['/run/nginx.pid', '100', '/var/log/nginx/error.log'] });
+    expect(NGINX_RELOAD_SCRIPT).toContain('out=$(nginx -s reload 2>&1) ||');
     expect(nginxStatusCommand()).toEqual({ script: expect.stringContaining('kill -0 "$pid"'), args: ['/run/nginx.pid'] });
   });
 });
