@@ -104,6 +104,13 @@ export async function planCommand(
         summary: `Did not run command since '${params.removes}' does not exist`,
       };
     }
+    // creates/removes decided: check mode says it would run (changed), as Ansible does.
+    return {
+      changes: [{ field: 'command', after: display }],
+      summary: `run: ${display}`,
+      decided: true,
+      result: { cmd, rc: 0, msg: 'Command would have run if not in check mode' },
+    };
   }
   return { changes: [{ field: 'command', after: display }], summary: `run: ${display}` };
 }

@@ -31,6 +31,11 @@ export interface Plan<Facts = unknown> {
   result?: Record<string, unknown>;
   /** One-line description of the planned action, for output. */
   summary?: string;
+  /**
+   * An opaque module whose plan decided, without running, that it would run (command with
+   * creates/removes): check mode reports changed, not skipped.
+   */
+  decided?: boolean;
 }
 
 /** What applying a plan did. */

@@ -274,7 +274,7 @@ async function planAndApply(
   if (mod.readOnly || plan.changes.length === 0) {
     status = 'ok';
   } else if (check) {
-    if (mod.opaque) {
+    if (mod.opaque && !plan.decided) {
       // Its result is only known by running it: report skipped, register "decided at run time".
       return {
         status: 'skipped',
