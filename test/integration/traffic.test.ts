@@ -1,4 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ApplyResult, ModuleDefinition, Plan } from '../../src/core/module.js';
 import { connectionSpecFromVars } from '../../src/transport/connection-spec.js';
@@ -10,6 +14,7 @@ import healthCheck from '../../modules/health_check.js';
 import logAgent from '../../modules/log_agent.js';
 import { rsyslogValidateArgv } from '../../modules/_lib/rsyslog.js';
 import { makeModuleContext } from '../support/module-context.js';
+import { runbook, scratch } from '../support/cli.js';
 
 /**
  * nginx_lb, health_check and log_agent on the fleet: h1..h3 run the app (one container each,
@@ -222,6 +227,34 @@ i=0; until curl -fsS -o /dev/null "http://127.0.0.1:$1/health"; do i=$((i+1)); [
     expect((await run(lb, nginxLb, site)).plan.changes).toEqual([]);
   });
 
+  it('runbook play: nginx_lb from the web group and health_check through it; changed, then ok, then --check ok', async () => {
+    const play = `- hosts: lb
+  tasks:
+    - name: site from the web group
+      nginx_lb: { name: rbtplay, listen: 8001, group: web, port: ${APP_PORT}, method: least_conn }
+    - name: through the LB
+      health_check: { http: { url: "http://127.0.0.1:8001/health", body: "^ok v1" }, retries: 5, delay: 0.2 }
+`;
+    const dir = scratch({ 'site.yml': play });
+    const args = ['play', path.join(dir, 'site.yml'), '-i', fleet.inventoryPath, '--output', 'json'];
+    try {
+      const first = await runbook(args);
+      expect(first.summary?.hosts[lb], first.stdout + first.stderr).toMatchObject({ changed: 1, ok: 1, failed: 0 });
+      const conf = (await t[lb]!.get('/etc/nginx/conf.d/rbtplay.conf'))!.toString();
+      for (const h of web) expect(conf).toContain(`server ${addr(h)}:${APP_PORT};`);
+      const second = await runbook(args);
+      expect(second.summary?.hosts[lb], second.stdout + second.stderr).toMatchObject({ changed: 0, ok: 2, failed: 0 });
+      await t[lb]!.exec(['sed', '-i', 's/least_conn/ip_hash/', '/etc/nginx/conf.d/rbtplay.conf']);
+      const drifted = await sh(lb, 'sha256sum /etc/nginx/conf.d/rbtplay.conf');
+      const checked = await runbook([...args, '--check']);
+      expect(checked.summary?.hosts[lb], checked.stdout + checked.stderr).toMatchObject({ changed: 1, ok: 1, failed: 0 });
+      expect(await sh(lb, 'sha256sum /etc/nginx/conf.d/rbtplay.conf')).toBe(drifted);
+    } finally {
+      await t[lb]!.exec({ script: 'rm -f /etc/nginx/conf.d/rbtplay.conf && nginx -s reload' });
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('health_check: passes on the healthy app, fails clearly on the bad one; never changed, runs in check mode', async () => {
     const h = web[0]!;
     const ok = await run(h, healthCheck, { http: { url: `http://127.0.0.1:${APP_PORT}/health`, body: '^ok v1' } });
@@ -253,6 +286,27 @@ i=0; until curl -fsS -o /dev/null "http://127.0.0.1:$1/health"; do i=$((i+1)); [
     await expect(run(h, healthCheck, { tcp: { host: '127.0.0.1', port: 1 }, from: 'controller' })).rejects.toThrow(
       /\(from controller\); last: cannot connect to 127\.0\.0\.1:1: connect ECONNREFUSED/,
     );
+
+    // http from the controller, against a server on the controller's loopback that turns healthy on its third answer
+    let hits = 0;
+    const server = createServer((req, res) => {
+      hits++;
+      if (req.headers['x-probe'] !== 'rb') res.writeHead(400).end('no probe header');
+      else if (hits < 3) res.writeHead(503).end('starting up');
+      else res.writeHead(200).end('ready');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    try {
+      const c = await run(h, healthCheck, { http: { url, body: 'ready', headers: { 'X-Probe': 'rb' } }, from: 'controller', retries: 4, delay: 0.05 });
+      expect(c.plan.result).toMatchObject({ status: 200, attempts: 3, body: 'ready' });
+      hits = 0;
+      await expect(run(h, healthCheck, { http: { url, headers: { 'X-Probe': 'rb' } }, from: 'controller', retries: 1, delay: 0 })).rejects.toThrow(
+        new RegExp(`failed after 2 attempts \\(from controller\\); last: GET ${url.replace(/[./]/g, '\\$&')}: status 503, expected 200; body: "starting up"`),
+      );
+    } finally {
+      server.close();
+    }
 
     // command
     expect((await run(h, healthCheck, { command: ['test', '-s', '/srv/rbt/whoami'] })).plan.result).toMatchObject({ rc: 0 });
