@@ -64,29 +64,34 @@ export async function dockerOver(transport: Transport, opts: { become?: Become }
 }
 
 /**
- * The run's dockerode clients: one per host (and become user), made on first use and reused by
- * every task of the run; `closeAll` ends their keep-alive connections when the run is done.
+ * The run's dockerode clients: one per host connection (and become user), made on first use and
+ * reused by every task of the run; `closeAll` ends their keep-alive connections when the run is done.
  */
 export class DockerClients {
-  private readonly clients = new Map<string, Promise<DockerClient>>();
+  private readonly clients = new Map<Transport, Map<string, Promise<DockerClient>>>();
 
-  get(host: string, transport: Transport, become?: Become): Promise<Docker> {
-    const key = `${host}\0${become ? (become.user ?? 'root') : ''}`;
-    let c = this.clients.get(key);
+  get(_host: string, transport: Transport, become?: Become): Promise<Docker> {
+    const key = become ? (become.user ?? 'root') : '';
+    let forTransport = this.clients.get(transport);
+    if (!forTransport) this.clients.set(transport, (forTransport = new Map()));
+    let c = forTransport.get(key);
     if (!c) {
       c = dockerClient(transport, become ? { become } : {});
-      this.clients.set(key, c);
-      c.catch(() => this.clients.delete(key));
+      forTransport.set(key, c);
+      const m = forTransport;
+      c.catch(() => m.delete(key));
     }
     return c.then((x) => x.docker);
   }
 
   get size(): number {
-    return this.clients.size;
+    let n = 0;
+    for (const m of this.clients.values()) n += m.size;
+    return n;
   }
 
   async closeAll(): Promise<void> {
-    const all = [...this.clients.values()];
+    const all = [...this.clients.values()].flatMap((m) => [...m.values()]);
     this.clients.clear();
     for (const c of await Promise.allSettled(all)) if (c.status === 'fulfilled') c.value.close();
   }
