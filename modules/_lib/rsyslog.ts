@@ -35,23 +35,34 @@ export function renderRsyslog(s: LogAgentSpec): string {
   const out: string[] = [`# Managed by runbook (log_agent ${s.name}). Local edits are replaced.`];
   if (s.sources.length > 0) out.push('module(load="imfile")');
   if (s.listen) out.push(`module(load="${s.listen.protocol === 'tcp' ? 'imtcp' : 'imudp'}")`);
+  const containers = s.sources.some((src) => src.containers);
+  if (containers && s.forward_to) out.push('module(load="mmjsonparse")');
   if (s.forward_to && s.sources.length > 0) {
     const f = s.forward_to;
-    out.push(
-      '',
-      `ruleset(name=${rsq(`${id}_forward`)}) {`,
-      `  action(type="omfwd" target=${rsq(f.host)} port=${rsq(String(f.port))} protocol=${rsq(f.protocol)}` +
-        ' template="RSYSLOG_ForwardFormat"' +
-        (f.protocol === 'tcp'
-          ? ' action.resumeRetryCount="-1" queue.type="LinkedList" queue.size="10000" action.resumeInterval="2"'
-          : '') +
-        ')',
-      '}',
-    );
+    const fwd = (template: string) =>
+      `action(type="omfwd" target=${rsq(f.host)} port=${rsq(String(f.port))} protocol=${rsq(f.protocol)}` +
+      ` template=${rsq(template)}` +
+      (f.protocol === 'tcp'
+        ? ' action.resumeRetryCount="-1" queue.type="LinkedList" queue.size="10000" action.resumeInterval="2"'
+        : '') +
+      ')';
+    out.push('', `ruleset(name=${rsq(`${id}_forward`)}) {`, `  ${fwd('RSYSLOG_ForwardFormat')}`, '}');
+    if (containers) {
+      // A docker json-file line is {"log":"text\n","stream":…,"time":…}: ship the text alone.
+      out.push(
+        `template(name=${rsq(`${id}_container`)} type="string" string="<%PRI%>%TIMESTAMP:::date-rfc3339% %HOSTNAME% %syslogtag:1:32% %$!log:::drop-last-lf%")`,
+        `ruleset(name=${rsq(`${id}_containers`)}) {`,
+        '  action(type="mmjsonparse" cookie="")',
+        `  if $parsesuccess == "OK" then ${fwd(`${id}_container`)}`,
+        `  else ${fwd('RSYSLOG_ForwardFormat')}`,
+        '}',
+      );
+    }
   }
   s.sources.forEach((src, i) => {
     const file = src.containers ? `${s.docker_root}/containers/*/*-json.log` : src.path!;
-    const ruleset = s.forward_to ? ` ruleset=${rsq(`${id}_forward`)}` : '';
+    const rs = src.containers ? `${id}_containers` : `${id}_forward`;
+    const ruleset = s.forward_to ? ` ruleset=${rsq(rs)}` : '';
     out.push(`input(type="imfile" file=${rsq(file)} tag=${rsq(`${src.tag}:`)} facility="local6" severity="info" addMetadata="on"${ruleset})`);
     if (i === s.sources.length - 1) out.push('');
   });

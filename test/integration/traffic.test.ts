@@ -359,7 +359,8 @@ done; grep "$2" "$1" 2>/dev/null || :`,
       mark,
     );
     expect(arrived).toMatch(new RegExp(`rbtapp: file line ${mark}`));
-    expect(arrived).toMatch(new RegExp(`rbtdocker: .*container line ${mark}`));
+    // the container's line arrives as its text, not docker's JSON wrapper
+    expect(arrived).toMatch(new RegExp(`rbtdocker: container line ${mark}$`, 'm'));
 
     // absent: check mode leaves it, then removed and ok
     const absent = { ...shipper, state: 'absent' };

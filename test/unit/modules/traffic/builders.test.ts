@@ -170,12 +170,19 @@ describe('rsyslog agent', () => {
     });
     expect(text).toBe(`# Managed by runbook (log_agent app). Local edits are replaced.
 module(load="imfile")
+module(load="mmjsonparse")
 
 ruleset(name="runbook_app_forward") {
   action(type="omfwd" target="10.0.0.9" port="514" protocol="udp" template="RSYSLOG_ForwardFormat")
 }
+template(name="runbook_app_container" type="string" string="<%PRI%>%TIMESTAMP:::date-rfc3339% %HOSTNAME% %syslogtag:1:32% %$!log:::drop-last-lf%")
+ruleset(name="runbook_app_containers") {
+  action(type="mmjsonparse" cookie="")
+  if $parsesuccess == "OK" then action(type="omfwd" target="10.0.0.9" port="514" protocol="udp" template="runbook_app_container")
+  else action(type="omfwd" target="10.0.0.9" port="514" protocol="udp" template="RSYSLOG_ForwardFormat")
+}
 input(type="imfile" file="/var/log/app/*.log" tag="app:" facility="local6" severity="info" addMetadata="on" ruleset="runbook_app_forward")
-input(type="imfile" file="/var/lib/docker/containers/*/*-json.log" tag="docker:" facility="local6" severity="info" addMetadata="on" ruleset="runbook_app_forward")
+input(type="imfile" file="/var/lib/docker/containers/*/*-json.log" tag="docker:" facility="local6" severity="info" addMetadata="on" ruleset="runbook_app_containers")
 `);
     const tcp = renderRsyslog({ name: 'a', sources: [{ path: '/x', tag: 't' }], forward_to: { host: 'c', port: 1, protocol: 'tcp' }, docker_root: '/d' });
     expect(tcp).toContain('protocol="tcp" template="RSYSLOG_ForwardFormat" action.resumeRetryCount="-1"');
