@@ -12,6 +12,7 @@ import { free } from '../strategy/free.js';
 import { linear } from '../strategy/linear.js';
 import type { ScheduledTask, TaskRunner } from '../strategy/types.js';
 import { computeBatches, exceedsFailPercentage } from './batches.js';
+import { rolloutMaxFail, runRolloutBatch } from './rollout.js';
 
 export interface PlaybookRunResult {
   /** Hosts that took part, by name. */
@@ -52,7 +53,7 @@ export async function runPlaybook(run: RunContext, limitPattern?: string): Promi
 
     const strategy = play.strategy === 'free' ? free : linear;
     const handlers: ScheduledTask[] = play.handlers.map((task, i) => ({ task, id: `${playIndex}/handlers/${i}`, handler: true }));
-    const batches = computeBatches(names, play.serial);
+    const batches = computeBatches(names, play.rollout?.batch ?? play.serial);
     for (const [b, batch] of batches.entries()) {
       if (run.signal.aborted || aborted) break;
       if (batches.length > 1) run.bus.emit({ type: 'batch:start', play: play.name, batch: b + 1, hosts: batch });
@@ -65,6 +66,8 @@ export async function runPlaybook(run: RunContext, limitPattern?: string): Promi
         varsFilesVars,
         groups,
         hostvars,
+        // A rollout keeps undo records so a failed batch can be rolled back.
+        ...(play.rollout ? { keepUndo: true } : {}),
       };
       const hosts = batch.map((n) => run.hosts.get(n)!).filter((h) => h.active);
       let stopPlay = false;
@@ -76,17 +79,26 @@ export async function runPlaybook(run: RunContext, limitPattern?: string): Promi
       };
       const checkThreshold = () => {
         const failed = hosts.filter((h) => !h.active).length;
-        const max = play.anyErrorsFatal ? 0 : play.maxFailPercentage;
+        const max = play.rollout ? rolloutMaxFail(play) : play.anyErrorsFatal ? 0 : play.maxFailPercentage;
         if (failed > 0 && exceedsFailPercentage(failed, hosts.length, max)) stopPlay = true;
       };
-      for (const section of SECTIONS) {
-        const tasks = sectionTasks(play, playIndex, section, run);
-        await strategy(tasks, hosts, wrapThreshold(runner, checkThreshold));
-        if (stopPlay || run.signal.aborted) break;
-        await flushHandlers(handlers, hosts, runner);
-        checkThreshold();
-        if (stopPlay) break;
+      const sections = async (r: TaskRunner) => {
+        for (const section of SECTIONS) {
+          const tasks = sectionTasks(play, playIndex, section, run);
+          await strategy(tasks, hosts, wrapThreshold(r, checkThreshold));
+          if (stopPlay || run.signal.aborted) break;
+          await flushHandlers(handlers, hosts, r);
+          checkThreshold();
+          if (stopPlay) break;
+        }
+      };
+      if (play.rollout) {
+        // The rollout decides (on_failure) whether a failed batch stops the play.
+        const res = await runRolloutBatch(pc, hosts, { sections, runner, batch: b + 1 });
+        if (res.stop) aborted = true;
+        continue;
       }
+      await sections(runner);
       // As in Ansible: a batch in which every host failed ends the play (and the run).
       if (hosts.length > 0 && hosts.every((h) => !h.active) && batches.length > 1) stopPlay = true;
       if (stopPlay) {

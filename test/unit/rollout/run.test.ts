@@ -1,0 +1,250 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { defineModule, type ModuleDefinition } from '../../../src/core/module.js';
+import { ModuleError } from '../../../src/core/errors.js';
+import { EventBus, type HostCounts, type RunEvent } from '../../../src/core/types.js';
+import { prepare, type PlayOptions } from '../../../src/cli/play.js';
+import { exitCode } from '../../../src/engine/pass.js';
+import type { RunContext } from '../../../src/executor/context.js';
+import { rolloutConfig } from '../../../src/rollout/config.js';
+import { runPlaybook } from '../../../src/rollout/run.js';
+import { FakeTransport } from '../../support/fake-transport.js';
+
+/**
+ * The per-batch rollout flow (SPEC §6) through the real loader, executor and strategies, with
+ * fake transports and stand-in modules that record what the engine asked of them: `app` (a
+ * deploy with an undo record), `nginx_lb` (drain / re-enable) and `health_check` (fails on a
+ * host whose app runs version "bad"). The fleet test proves the real modules; this one proves
+ * batching, ordering, halt / continue / rollback and the undo replay.
+ */
+
+interface World {
+  log: string[];
+  version: Record<string, string>;
+  files: Record<string, string>;
+}
+
+function standIns(w: World): ModuleDefinition<any, any>[] {
+  const app = defineModule<{ version: string }>({
+    name: 'app',
+    description: 'stand-in deploy with undo',
+    schema: { type: 'object', properties: { version: { type: 'string' } }, required: ['version'], additionalProperties: false },
+    async plan(ctx, p) {
+      const now = w.version[ctx.host];
+      return now === p.version ? { changes: [] } : { changes: [{ field: 'version', before: now, after: p.version }] };
+    },
+    async apply(ctx, p) {
+      const prev = w.version[ctx.host];
+      w.version[ctx.host] = p.version;
+      w.log.push(`app ${ctx.host} ${p.version}`);
+      return ctx.keepUndo ? { undo: { prev } } : {};
+    },
+    async undo(ctx, p, undo) {
+      w.version[ctx.host] = (undo as { prev: string }).prev;
+      w.log.push(`undo app ${ctx.host} ${p.version}→${(undo as { prev: string }).prev}${ctx.become ? ` as ${ctx.become.user}` : ''}`);
+    },
+    async discard(ctx) {
+      w.log.push(`discard ${ctx.host}`);
+    },
+  });
+  const conf = defineModule<{ content: string }>({
+    name: 'conf',
+    description: 'stand-in file write with undo',
+    schema: { type: 'object', properties: { content: { type: 'string' } }, required: ['content'] },
+    async plan(ctx, p) {
+      return w.files[ctx.host] === p.content ? { changes: [] } : { changes: [{ field: 'content' }] };
+    },
+    async apply(ctx, p) {
+      const prev = w.files[ctx.host];
+      w.files[ctx.host] = p.content;
+      w.log.push(`conf ${ctx.host} ${p.content}`);
+      return ctx.keepUndo ? { undo: { prev } } : {};
+    },
+    async undo(ctx, _p, undo) {
+      w.files[ctx.host] = (undo as { prev: string }).prev;
+      w.log.push(`undo conf ${ctx.host}→${(undo as { prev: string }).prev}`);
+    },
+  });
+  const lb = defineModule<{ name: string; backend: string; state: string }>({
+    name: 'nginx_lb',
+    description: 'stand-in LB',
+    schema: { type: 'object', properties: { name: { type: 'string' }, backend: { type: 'string' }, state: { enum: ['active', 'drained'] } }, required: ['name', 'backend', 'state'] },
+    async plan() {
+      return { changes: [{ field: 'state' }] };
+    },
+    async apply(ctx, p) {
+      w.log.push(`lb@${ctx.host} ${p.name} ${p.backend} ${p.state}${ctx.keepUndo ? ' (keepUndo)' : ''}`);
+      return { undo: { was: 'x' } };
+    },
+  });
+  const health = defineModule<Record<string, unknown>>({
+    name: 'health_check',
+    description: 'stand-in health gate',
+    schema: { type: 'object' },
+    readOnly: true,
+    async plan(ctx) {
+      const v = w.version[ctx.host];
+      w.log.push(`health ${ctx.host} ${v}`);
+      if (v === 'bad') throw new ModuleError(`health check failed: saw 500 from ${ctx.host}`);
+      return { changes: [] };
+    },
+    async apply() {
+      return {};
+    },
+  });
+  return [app, conf, lb, health];
+}
+
+const inventoryText = (want: Record<string, string> = {}) =>
+  'all:\n  children:\n    web:\n      hosts:\n' +
+  ['h1', 'h2', 'h3'].map((h) => `        ${h}: { want: ${want[h] ?? 'v2'} }\n`).join('') +
+  '    lb:\n      hosts:\n        lb1: {}\n';
+
+async function rollout(o: { tasks: string; rollout: Record<string, unknown>; become?: boolean; check?: boolean; want?: Record<string, string> }) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'rb-rollout-'));
+  writeFileSync(path.join(dir, 'inventory.yml'), inventoryText(o.want));
+  writeFileSync(path.join(dir, 'playbook.yml'), `- hosts: web\n${o.become ? '  become: true\n' : ''}  tasks:\n${o.tasks}`);
+  const w: World = { log: [], version: { h1: 'v1', h2: 'v1', h3: 'v1' }, files: { h1: 'old', h2: 'old', h3: 'old' } };
+  const modules = new Map<string, ModuleDefinition<any, any>>();
+  const { builtinModules } = await import('../../../modules/index.js');
+  for (const m of [...builtinModules, ...standIns(w)]) modules.set(m.name, m);
+  const signal = new AbortController().signal;
+  const opts = { inventory: path.join(dir, 'inventory.yml'), check: !!o.check, output: 'json', forks: 5, verbose: 0, extraVars: [] } as unknown as PlayOptions;
+  const { playbook, inventory, extraVars } = await prepare(path.join(dir, 'playbook.yml'), opts, {
+    cwd: dir,
+    out: () => {},
+    err: () => {},
+    isTTY: false,
+    color: false,
+    modules,
+    signal,
+    abort: signal,
+  });
+  // The loader still refuses `rollout:`; the engine's flow is exercised by setting it here.
+  playbook.plays[0].rollout = rolloutConfig(o.rollout);
+  const transports = new Map<string, FakeTransport>();
+  const bus = new EventBus();
+  const events: RunEvent[] = [];
+  bus.subscribe((e) => events.push(e));
+  const run: RunContext = {
+    playbook,
+    inventory,
+    modules,
+    check: !!o.check,
+    diff: false,
+    verbose: false,
+    forks: 5,
+    tags: [],
+    skipTags: [],
+    extraVars,
+    hosts: new Map(),
+    transportFor: (h) => transports.get(h) ?? transports.set(h, new FakeTransport(h)).get(h)!,
+    bus,
+    signal,
+    abort: signal,
+  };
+  const result = await runPlaybook(run);
+  const counts: Record<string, HostCounts> = {};
+  for (const [n, h] of result.hosts) counts[n] = h.counts;
+  const warnings = events.flatMap((e) => (e.type === 'warning' ? [e.msg] : []));
+  const done = events.flatMap((e) => (e.type === 'task:done' ? [`${e.host} ${e.task.name} ${e.outcome.status}`] : []));
+  return { w, result, exit: exitCode(counts, result.interrupted, false), warnings, done, events };
+}
+
+const drain = { nginx_lb: { host: 'lb1', name: 'web' }, backend: '{{ inventory_hostname }}:8080', timeout: 0 };
+const gate = { http: { url: 'http://127.0.0.1:8080/health' } };
+const deploy = (v: string) => `    - app: { version: "${v}" }\n`;
+
+describe('rollout batches', () => {
+  it('v1 → v2: per batch drain on the LB host, tasks, health gate, re-enable; canary first; undo records dropped after a good batch', async () => {
+    const r = await rollout({ tasks: deploy('v2'), rollout: { batch: [1, 2], drain, health_check: gate, on_failure: 'rollback' } });
+    expect(r.w.log).toEqual([
+      'lb@lb1 web h1:8080 drained',
+      'app h1 v2',
+      'health h1 v2',
+      'lb@lb1 web h1:8080 active',
+      'discard h1',
+      'lb@lb1 web h2:8080 drained',
+      'lb@lb1 web h3:8080 drained',
+      'app h2 v2',
+      'app h3 v2',
+      'health h2 v2',
+      'health h3 v2',
+      'lb@lb1 web h2:8080 active',
+      'lb@lb1 web h3:8080 active',
+      'discard h2',
+      'discard h3',
+    ]);
+    expect(r.w.version).toEqual({ h1: 'v2', h2: 'v2', h3: 'v2' });
+    expect(r.exit).toBe(0);
+    expect(r.warnings).toEqual([]);
+    // built tasks are ordinary tasks in the event stream
+    expect(r.done).toContain('h1 rollout: drain on lb1 (web) changed');
+    expect(r.done).toContain('h1 rollout: health gate ok');
+    expect(r.done).toContain('h1 rollout: re-enable on lb1 (web) changed');
+    const batches = r.events.flatMap((e) => (e.type === 'batch:start' ? [e.hosts] : []));
+    expect(batches).toEqual([['h1'], ['h2', 'h3']]);
+    for (const h of r.result.hosts.values()) expect(h.undoLog).toEqual([]);
+  });
+
+  it('rollback: the canary fails its gate, its changes are undone newest first with the same become, it is re-checked and re-enabled; no later batch; exit 4', async () => {
+    const r = await rollout({
+      become: true,
+      tasks: `    - conf: { content: new }\n${deploy('bad')}    - command: /bin/true\n`,
+      rollout: { batch: [1, '50%'], drain, health_check: gate, on_failure: 'rollback' },
+    });
+    expect(r.w.log).toEqual([
+      'lb@lb1 web h1:8080 drained',
+      'conf h1 new',
+      'app h1 bad',
+      'health h1 bad',
+      'undo app h1 bad→v1 as root',
+      'undo conf h1→old',
+      'health h1 v1',
+      'lb@lb1 web h1:8080 active',
+    ]);
+    expect(r.w.version).toEqual({ h1: 'v1', h2: 'v1', h3: 'v1' });
+    expect(r.w.files.h1).toBe('old');
+    expect(r.exit).toBe(4);
+    expect(r.done).toContain('h1 undo: app: version=bad changed');
+    expect(r.warnings).toHaveLength(1);
+    expect(r.warnings[0]).toMatch(/rollout batch 1 failed on h1; rolled back; h1: app: version=bad \(app\), conf: content=new \(conf\); h1 cannot undo: command: \/bin\/true \(command\); no further batches run/);
+  });
+
+  it('halt: the failed canary stays drained (and the output says so), no later batch', async () => {
+    const r = await rollout({ tasks: deploy('bad'), rollout: { batch: 1, drain, health_check: gate, on_failure: 'halt' } });
+    expect(r.w.log).toEqual(['lb@lb1 web h1:8080 drained', 'app h1 bad', 'health h1 bad', 'discard h1']);
+    expect(r.exit).toBe(4);
+    expect(r.warnings).toEqual(['play "web": rollout batch 1 failed on h1; left drained on the LB: h1; on_failure: halt, no further batches run']);
+  });
+
+  it('continue: the failed host stays drained, later batches run', async () => {
+    const r = await rollout({ want: { h1: 'bad' },
+      tasks: '    - app: { version: "{{ want }}" }\n', rollout: { batch: 1, drain, health_check: gate, on_failure: 'continue' } });
+    expect(r.w.version).toEqual({ h1: 'bad', h2: 'v2', h3: 'v2' });
+    expect(r.w.log.filter((l) => l.startsWith('lb@'))).toEqual([
+      'lb@lb1 web h1:8080 drained',
+      'lb@lb1 web h2:8080 drained',
+      'lb@lb1 web h2:8080 active',
+      'lb@lb1 web h3:8080 drained',
+      'lb@lb1 web h3:8080 active',
+    ]);
+    expect(r.exit).toBe(4);
+    expect(r.warnings).toEqual(['play "web": rollout batch 1 failed on h1; left drained on the LB: h1; on_failure: continue']);
+  });
+
+  it('max_fail_percentage must be exceeded: 1 of 3 failing under 50% is not a failed batch', async () => {
+    const r = await rollout({
+      want: { h2: 'bad' },
+      tasks: '    - app: { version: "{{ want }}" }\n',
+      rollout: { batch: '100%', max_fail_percentage: 50, drain, health_check: gate, on_failure: 'rollback' },
+    });
+    expect(r.w.version).toEqual({ h1: 'v2', h2: 'bad', h3: 'v2' });
+    expect(r.w.log.filter((l) => l.includes('active'))).toEqual(['lb@lb1 web h1:8080 active', 'lb@lb1 web h3:8080 active']);
+    expect(r.w.log.some((l) => l.startsWith('undo'))).toBe(false);
+    expect(r.warnings).toEqual([]);
+    expect(r.exit).toBe(4);
+  });
+});
