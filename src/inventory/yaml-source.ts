@@ -5,6 +5,7 @@
  */
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node, type Pair, type ScalarTag, type Tags, type YAMLMap } from 'yaml';
 import { ConfigError, type SourcePos } from '../core/errors.js';
+import { unsafeTag } from '../template/unsafe.js';
 
 /** An inline `!vault |` value, still encrypted. */
 export class VaultText {
@@ -60,7 +61,7 @@ export function parseYaml(text: string, file: string): YamlSource {
     version: '1.1',
     lineCounter: lines,
     prettyErrors: false,
-    customTags: (tags) => [...pyyamlTags(tags), vaultTag],
+    customTags: (tags) => [...pyyamlTags(tags), vaultTag, unsafeTag],
   });
   const err = doc.errors[0];
   if (err) {

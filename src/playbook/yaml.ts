@@ -16,6 +16,7 @@ import {
   type Tags,
 } from 'yaml';
 import { ConfigError, ConfigErrors, type SourcePos } from '../core/errors.js';
+import { unsafeTag } from '../template/unsafe.js';
 
 /**
  * YAML as Ansible reads it (1.1: `yes` is true, `0755` is octal), minus two traps: dates
@@ -37,7 +38,8 @@ const PARSE_OPTIONS = {
         // Booleans as PyYAML (and so Ansible) reads them: `y` and `n` stay strings.
         if (typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:bool' || !('test' in t) || !t.test) return t;
         return { ...t, test: t.test.test('true') ? PY_TRUE : PY_FALSE };
-      }),
+      })
+      .concat(unsafeTag),
 };
 
 /** A parsed YAML file that can say where any of its nodes is. */
