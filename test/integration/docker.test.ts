@@ -142,6 +142,16 @@ describe('docker_container and volume on a fleet host engine', () => {
       expect(missing.tasks[0]).toMatchObject({ status: 'failed' });
       expect(missing.tasks[0]!.msg).toMatch(new RegExp(`^${H}: image runbook-app:nope is not on the host and cannot be pulled: `));
     }
+    // pull: always asks the registry even for an image on the host, and says so when it cannot
+    const always = await play([{ name: 'app', docker_container: container({ pull: 'always' }) }], ['--check']);
+    expect(always.tasks[0]).toMatchObject({ status: 'failed' });
+    expect(always.tasks[0]!.msg).toMatch(new RegExp(`^${H}: image runbook-app:v1 has pull: always and cannot be pulled: `));
+    expect(await onHost(`docker ps -aq --filter name=^${NAME}$`)).toBe('');
+  });
+
+  it('check mode on a missing container reports the create and creates nothing', async () => {
+    const r = await play([{ name: 'app', docker_container: container() }], ['--check']);
+    expect(r.tasks[0]).toMatchObject({ status: 'changed', changes: ['container: absent → running'] });
     expect(await onHost(`docker ps -aq --filter name=^${NAME}$`)).toBe('');
   });
 
