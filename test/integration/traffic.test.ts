@@ -362,6 +362,24 @@ done; grep "$2" "$1" 2>/dev/null || :`,
     // the container's line arrives as its text, not docker's JSON wrapper
     expect(arrived).toMatch(new RegExp(`rbtdocker: container line ${mark}$`, 'm'));
 
+    // the same shipper switched to UDP, to a UDP collector: a changed config, new lines arrive
+    const udpCollector = { name: 'rbt-collect-udp', listen: { port: 5515, protocol: 'udp', path: collected } };
+    await t[lb]!.exec({ script: 'rm -f "$1"; :', args: [confOf(udpCollector.name)] });
+    await run(lb, logAgent, udpCollector);
+    const udpShipper = { ...shipper, forward_to: { host: addr(lb), port: 5515, protocol: 'udp' } };
+    const switched = await run(app, logAgent, udpShipper, { diff: true });
+    expect(switched.plan.diff?.[0]?.after).toContain('port="5515" protocol="udp"');
+    expect((await run(app, logAgent, udpShipper)).plan.changes).toEqual([]);
+    await sh(app, 'echo "udp line $1" >> /var/log/rbt-app/app.log', mark);
+    const overUdp = await sh(
+      lb,
+      'i=0; while [ $i -lt 150 ] && ! grep -q "udp line $2" "$1"; do i=$((i+1)); sleep 0.2; done; grep "udp line $2" "$1" || :',
+      collected,
+      mark,
+    );
+    expect(overUdp).toMatch(new RegExp(`rbtapp: udp line ${mark}$`, 'm'));
+    await run(lb, logAgent, { ...udpCollector, state: 'absent' });
+
     // absent: check mode leaves it, then removed and ok
     const absent = { ...shipper, state: 'absent' };
     const s1 = await rsState(app, shipper.name);
