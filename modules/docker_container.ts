@@ -320,21 +320,49 @@ export default defineModule<ContainerParams, ContainerFacts>({
 
     if (f.create || f.recreate) {
       const want = f.want!;
-      let kept: { kept: string } | undefined;
-      if (f.recreate && old) kept = await retire(old);
-      let id: string;
+      // The old container steps aside (stopped, renamed) until the new one runs: if the new one
+      // cannot be created or started, the old one is put back as it was.
+      let kept: string | undefined;
+      if (f.recreate && old) {
+        await stopIt(old.Id);
+        kept = keptName(p.name, Date.now());
+        try {
+          await docker.getContainer(old.Id).rename({ name: kept });
+        } catch (e) {
+          throw where(`cannot rename the old container to ${kept}`, e);
+        }
+      }
+      let id: string | undefined;
       try {
         const c = await docker.createContainer({ name: p.name, ...createBody(want) } as Docker.ContainerCreateOptions);
         id = c.id;
         for (const net of (want.networks ?? []).slice(1)) await docker.getNetwork(net).connect({ Container: id });
         if (f.start) await c.start();
       } catch (e) {
-        throw where('cannot create and start the container', e);
+        let restored = '';
+        if (kept && old) {
+          try {
+            if (id) await docker.getContainer(id).remove({ force: true });
+            await docker.getContainer(old.Id).rename({ name: p.name });
+            if (oldRunning) await docker.getContainer(old.Id).start();
+            restored = '; the previous container was put back';
+          } catch (e2) {
+            restored = `; the previous container is kept as ${kept} (putting it back failed: ${engineMessage(e2)})`;
+          }
+        }
+        throw new ModuleError(`${where('cannot create and start the container', e).message}${restored}`);
+      }
+      if (kept && old && !ctx.keepUndo) {
+        try {
+          await docker.getContainer(old.Id).remove({ force: true });
+        } catch (e) {
+          throw where(`cannot remove the replaced container ${kept}`, e);
+        }
       }
       const undo: ContainerUndo | undefined = !ctx.keepUndo
         ? undefined
         : kept && old
-          ? { kind: 'replaced', name: p.name, kept: kept.kept, keptId: old.Id, wasRunning: oldRunning }
+          ? { kind: 'replaced', name: p.name, kept, keptId: old.Id, wasRunning: oldRunning }
           : { kind: 'created', name: p.name };
       return { result: { container: id, image: want.image }, ...(undo ? { undo } : {}) };
     }

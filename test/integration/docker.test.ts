@@ -53,7 +53,7 @@ describe('docker_container and volume on a fleet host engine', () => {
     dir = scratch({});
   });
   afterAll(async () => {
-    await ssh(fleet, H, `docker rm -f ${NAME} $(docker ps -aq --filter name=${NAME}.runbook-replaced) >/dev/null 2>&1; docker volume rm ${VOL} >/dev/null 2>&1; rm -rf ${BIND}`);
+    await ssh(fleet, H, `docker rm -f ${NAME} ${NAME}-blocker $(docker ps -aq --filter name=${NAME}.runbook-replaced) >/dev/null 2>&1; docker volume rm ${VOL} >/dev/null 2>&1; rm -rf ${BIND}`);
   });
 
   it('deploys with env, a published port, a named volume and a bind mount; the app answers', async () => {
@@ -109,6 +109,22 @@ describe('docker_container and volume on a fleet host engine', () => {
     expect(await onHost(`curl -fsS http://127.0.0.1:${PORT}/`)).toContain('v2');
     // the replaced container is gone (no rollout asked to keep it)
     expect(await onHost(`docker ps -aq --filter name=${NAME}.runbook-replaced`)).toBe('');
+  });
+
+  it('a recreate whose new container cannot start puts the old one back, running', async () => {
+    const id = await inspectField(NAME, '{{.Id}}');
+    const busy = PORT + 1000;
+    await onHost(`docker run -d --name ${NAME}-blocker -p ${busy}:80 runbook-app:v1`);
+    try {
+      const r = await play([{ name: 'app', docker_container: container({ image: 'runbook-app:v2', ports: [`${busy}:80`] }) }]);
+      expect(r.tasks[0]).toMatchObject({ status: 'failed' });
+      expect(r.tasks[0]!.msg).toMatch(new RegExp(`^${H}: docker_container ${NAME}: cannot create and start the container: .*; the previous container was put back$`));
+      expect(await inspectField(NAME, '{{.Id}} {{.State.Running}}')).toBe(`${id} true`);
+      expect(await onHost(`curl -fsS http://127.0.0.1:${PORT}/`)).toContain('v2');
+      expect(await onHost(`docker ps -aq --filter name=${NAME}.runbook-replaced`)).toBe('');
+    } finally {
+      await onHost(`docker rm -f ${NAME}-blocker`);
+    }
   });
 
   it('stopped stops it (then ok); started starts the same container again; absent removes it', async () => {
