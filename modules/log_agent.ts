@@ -132,6 +132,22 @@ export default defineModule<LogAgentParams, Facts>({
         throw new ModuleError((e as Error).message);
       }
     }
+    if (after !== null && agent.conflicts) {
+      const cmd = agent.conflicts(path, after);
+      if (cmd) {
+        const r = await ctx.run(cmd);
+        if (r.exitCode !== 0) throw new ModuleError(`${ctx.host}: cannot read the ${agent.name} configuration: ${r.stderr.trim()}`);
+        const clashes = r.stdout.split('\n').filter(Boolean);
+        if (clashes.length) {
+          throw new ModuleError(
+            `${ctx.host}: ${path} would load what other ${agent.name} config already loads (${clashes
+              .map((l) => l.replace(' ', ' in '))
+              .join(', ')}); ${agent.name} refuses a second load: ship all sources from one log_agent name per host`,
+            { conflicts: clashes },
+          );
+        }
+      }
+    }
     const changes = before === after ? [] : [{ field: path, before: before === null ? 'absent' : 'present', after: after === null ? 'absent' : 'present' }];
     return {
       changes,

@@ -44,6 +44,11 @@ export interface LogAgent {
   /** Validates a candidate file: argv with an argument that is exactly %s (the put validate hook). */
   validateArgv(): string[];
   restart(): Command;
+  /**
+   * Optional: a read-only command printing `WHAT FILE` lines for other config files on the host
+   * that clash with this config (e.g. a module loaded twice); any line refuses the task.
+   */
+  conflicts?(path: string, text: string): Command | undefined;
 }
 
 export const logAgents: Record<string, LogAgent> = {

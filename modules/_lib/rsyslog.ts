@@ -1,4 +1,5 @@
 /** rsyslog as a log_agent: imfile inputs forwarded with omfwd, optionally an imtcp/imudp collector. */
+import type { Command } from '../../src/transport/types.js';
 import type { LogAgent, LogAgentSpec } from './log-agents.js';
 
 /**
@@ -79,10 +80,38 @@ export function renderRsyslog(s: LogAgentSpec): string {
   return `${out.join('\n').replace(/\n+$/, '')}\n`;
 }
 
+/** Modules a config loads with module(load="...") (rsyslog refuses loading one twice). */
+export function loadedModules(text: string): string[] {
+  return [...text.matchAll(/^\s*module\(load="([^"]+)"/gm)].map((m) => m[1]!);
+}
+
+/**
+ * Prints `MODULE FILE` for every other rsyslog config file (main config and rsyslog.d/*.conf,
+ * except $1) that already loads one of the modules $2...
+ */
+export const RSYSLOG_MODULE_USERS_SCRIPT = String.raw`own=$1 q='"'; shift
+for f in /etc/rsyslog.conf /etc/rsyslog.d/*.conf; do
+  if [ ! -f "$f" ] || [ "$f" = "$own" ]; then continue; fi
+  for m; do
+    if grep -Eq "^[[:space:]]*(module[[:space:]]*\([[:space:]]*load[[:space:]]*=[[:space:]]*$q$m$q|[\$]ModLoad[[:space:]]+$m([[:space:]]|$))" "$f"; then
+      echo "$m $f"
+    fi
+  done
+done
+`;
+
+export function rsyslogModuleUsersCommand(ownPath: string, modules: readonly string[]): Command {
+  return { script: RSYSLOG_MODULE_USERS_SCRIPT, args: [ownPath, ...modules] };
+}
+
 export const rsyslogAgent: LogAgent = {
   name: 'rsyslog',
   configPath: (s) => `/etc/rsyslog.d/60-runbook-${s.name}.conf`,
   render: renderRsyslog,
   validateArgv: () => rsyslogValidateArgv(),
   restart: () => rsyslogRestartArgv(),
+  conflicts: (path, text) => {
+    const mods = loadedModules(text);
+    return mods.length ? rsyslogModuleUsersCommand(path, mods) : undefined;
+  },
 };

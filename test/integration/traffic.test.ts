@@ -380,6 +380,11 @@ done; grep "$2" "$1" 2>/dev/null || :`,
     expect(overUdp).toMatch(new RegExp(`rbtapp: udp line ${mark}$`, 'm'));
     await run(lb, logAgent, { ...udpCollector, state: 'absent' });
 
+    // a second shipper on the same host would load imfile twice: refused, naming the other file
+    await expect(run(app, logAgent, { ...shipper, name: 'rbt-other' }, { check: true })).rejects.toThrow(
+      `${app}: /etc/rsyslog.d/60-runbook-rbt-other.conf would load what other rsyslog config already loads (imfile in ${confOf('rbt-ship')}, mmjsonparse in ${confOf('rbt-ship')})`,
+    );
+
     // absent: check mode leaves it, then removed and ok
     const absent = { ...shipper, state: 'absent' };
     const s1 = await rsState(app, shipper.name);

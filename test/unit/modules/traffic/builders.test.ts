@@ -17,7 +17,7 @@ import {
   type SiteSpec,
 } from '../../../../modules/_lib/nginx.js';
 import { commandProbe, curlArgv, excerpt, judgeHttp, parseCurlOutput, tcpProbeArgv, CURL_STATUS_MARK } from '../../../../modules/_lib/health.js';
-import { renderRsyslog, rsq, rsyslogRestartArgv, rsyslogValidateArgv, RSYSLOG_VALIDATE_SCRIPT } from '../../../../modules/_lib/rsyslog.js';
+import { loadedModules, rsyslogModuleUsersCommand, RSYSLOG_MODULE_USERS_SCRIPT, renderRsyslog, rsq, rsyslogRestartArgv, rsyslogValidateArgv, RSYSLOG_VALIDATE_SCRIPT } from '../../../../modules/_lib/rsyslog.js';
 import { logAgents } from '../../../../modules/_lib/log-agents.js';
 import { groupBackends } from '../../../../modules/nginx_lb.js';
 import { validateParams } from '../../../../src/executor/params.js';
@@ -195,6 +195,11 @@ ruleset(name="runbook_c_collect") {
 input(type="imtcp" port="5514" ruleset="runbook_c_collect")
 `,
     );
+    expect(loadedModules(text)).toEqual(['imfile', 'mmjsonparse']);
+    expect(rsyslogModuleUsersCommand('/etc/rsyslog.d/60-runbook-app.conf', ['imfile'])).toEqual({
+      script: RSYSLOG_MODULE_USERS_SCRIPT,
+      args: ['/etc/rsyslog.d/60-runbook-app.conf', 'imfile'],
+    });
     expect(rsq('a"b\\c')).toBe('"a\\"b\\\\c"');
     expect(() => rsq('a\nb')).toThrow(/one line/);
   });
