@@ -7,6 +7,7 @@
 import { ConfigError } from '../core/errors.js';
 import { checkConnectionVars } from '../inventory/connection-check.js';
 import type { Inventory, InventoryGroup } from '../inventory/types.js';
+import { literalText } from '../template/unsafe.js';
 
 /** Magic and run-level names ansible-inventory leaves out of host variables. */
 const INTERNAL_VARS = new Set([
@@ -56,9 +57,17 @@ export function sortKeysDeep<T>(value: T): T {
   return value;
 }
 
+/** `!unsafe` values as they were written. */
+function shown(v: unknown): unknown {
+  if (typeof v === 'string') return v.includes("{{ '") ? literalText(v) : v;
+  if (Array.isArray(v)) return v.map(shown);
+  if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shown(x)]));
+  return v;
+}
+
 function publicVars(vars: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(vars)) if (!INTERNAL_VARS.has(k)) out[k] = v;
+  for (const [k, v] of Object.entries(vars)) if (!INTERNAL_VARS.has(k)) out[k] = shown(v);
   return out;
 }
 

@@ -10,6 +10,11 @@ export function literalTemplate(text: string): string {
   return text.replace(/\\*\{[{%#]/g, (m) => `{{ '${m}' }}`);
 }
 
+/** The text a `literalTemplate` renders to (for showing values without rendering them). */
+export function literalText(template: string): string {
+  return template.replace(/\{\{ '(\\*\{[{%#])' \}\}/g, '$1');
+}
+
 /**
  * Ansible's `!unsafe` tag: the value is passed as written, never templated (a password
  * holding `{{`).

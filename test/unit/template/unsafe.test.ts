@@ -33,3 +33,12 @@ describe('!unsafe values are passed literally', () => {
     expect(calls(r, 'show')[0]?.params.echo).toBe('a{{b-p{{w}}rd{% x %}|{{ not_a_var }}');
   });
 });
+
+describe('inventory --list shows !unsafe values as written', () => {
+  it('not as the template that renders them', async () => {
+    const { inventoryList } = await import('../../../src/cli/inventory.js');
+    const { loadText } = await import('../inventory/helpers.js');
+    const inv = await loadText("all:\n  hosts:\n    h1:\n      pw: !unsafe 'a{{b\\\\{%c'\n");
+    expect(inventoryList(inv)._meta).toEqual({ hostvars: { h1: { pw: 'a{{b\\\\{%c' } } });
+  });
+});
