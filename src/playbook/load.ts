@@ -280,8 +280,6 @@ class Loader {
       roles: 'roles are not supported: use import_tasks',
       vars_prompt: 'vars_prompt is not supported: pass values with -e',
       environment: 'environment is not supported',
-      // Ignoring it would send a canary's change to every host at once.
-      rollout: 'rollouts (drain, health gate, rollback) are not supported yet: use serial, with the drain and health check as tasks',
     })) {
       if (key in raw) this.error(`${key}: ${why}`, sf.posAtPath(node, [key], true), key);
     }

@@ -1,8 +1,9 @@
 import type { TaskOutcome } from '../core/types.js';
 import type { PlayContext } from '../executor/context.js';
 import type { HostState } from '../executor/host-state.js';
-import { discardUndoLog, runTask, taskRef } from '../executor/task.js';
+import { discardUndoLog, runTask, taskRef, taskVars } from '../executor/task.js';
 import type { Play, Task } from '../playbook/types.js';
+import { renderString } from '../template/render.js';
 import type { TaskRunner } from '../strategy/types.js';
 import { exceedsFailPercentage } from './batches.js';
 import type { RolloutConfig } from './config.js';
@@ -33,10 +34,21 @@ export function builtTask(play: Play, name: string, module: string, args: Record
 }
 
 /** The nginx_lb task that drains or re-enables this host's backend, delegated to the LB host. */
-export function lbTask(play: Play, r: RolloutConfig, state: 'drained' | 'active'): Task | undefined {
+export function lbTask(play: Play, r: RolloutConfig, state: 'drained' | 'active', lbName = r.drain?.lbHost): Task | undefined {
   if (!r.drain) return undefined;
   const verb = state === 'drained' ? 'drain' : 're-enable';
-  return builtTask(play, `rollout: ${verb} on ${r.drain.lbHost} (${r.drain.site})`, 'nginx_lb', { name: r.drain.site, backend: r.drain.backend, state }, { delegateTo: r.drain.lbHost });
+  return builtTask(play, `rollout: ${verb} on ${lbName} (${r.drain.site})`, 'nginx_lb', { name: r.drain.site, backend: r.drain.backend, state }, { delegateTo: r.drain.lbHost });
+}
+
+/** The LB host's name as a host sees it (for the task name; the executor renders delegate_to itself). */
+function lbNameFor(pc: PlayContext, h: HostState): string | undefined {
+  const raw = pc.play.rollout?.drain?.lbHost;
+  if (!raw || !raw.includes('{{')) return raw;
+  try {
+    return String(renderString(raw, taskVars(pc, undefined, h), { pos: pc.play.pos, task: 'rollout drain' }));
+  } catch {
+    return raw;
+  }
 }
 
 /** The health gate task of a rollout. */
@@ -98,17 +110,17 @@ export async function runRolloutBatch(pc: PlayContext, hosts: HostState[], steps
   const lbPc: PlayContext = { ...pc, keepUndo: false };
   const runBuilt = async (task: Task | undefined, id: string, h: HostState, ctx = lbPc): Promise<TaskOutcome | undefined> =>
     task ? runTask(ctx, task, taskRef(task, `${pc.playIndex}/rollout/${id}`), h) : undefined;
-  const drain = lbTask(play, r, 'drained');
-  const enable = lbTask(play, r, 'active');
+  const drain = (h: HostState) => lbTask(play, r, 'drained', lbNameFor(pc, h));
+  const enable = (h: HostState) => lbTask(play, r, 'active', lbNameFor(pc, h));
   const gate = healthTask(play, r);
   const drained = new Set<string>();
 
   for (const h of hosts) {
     if (run.signal.aborted || !h.active) continue;
-    const o = await runBuilt(drain, 'drain', h);
+    const o = await runBuilt(drain(h), 'drain', h);
     if (o && o.status !== 'failed' && o.status !== 'unreachable') drained.add(h.name);
   }
-  if (drain && drained.size > 0 && r.drain!.timeout > 0 && !run.check) await sleep(r.drain!.timeout * 1000, run.signal);
+  if (r.drain && drained.size > 0 && r.drain!.timeout > 0 && !run.check) await sleep(r.drain!.timeout * 1000, run.signal);
 
   // Changed tasks that left no undo record cannot be rolled back: name them.
   const cannotUndo = new Map<string, string[]>();
@@ -138,7 +150,7 @@ export async function runRolloutBatch(pc: PlayContext, hosts: HostState[], steps
   const reenable = async (list: HostState[]) => {
     for (const h of list) {
       if (run.signal.aborted || h.unreachable) continue;
-      const o = await runBuilt(enable, 'enable', h);
+      const o = await runBuilt(enable(h), 'enable', h);
       if (o && (o.status === 'failed' || o.status === 'unreachable')) out.leftDrained.push(h.name);
       else drained.delete(h.name);
     }

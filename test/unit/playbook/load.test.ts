@@ -211,11 +211,10 @@ describe('loadPlaybook: errors with positions', () => {
     expect(errs.find((e) => e.includes('vars_files'))).toMatch(new RegExp(`^${f}:21:16: vars_files: file not found: vars/missing.yml`));
   });
 
-  it('refuses a rollout section instead of running every host at once', async () => {
+  it('accepts a rollout section (batches canary first; halt by default)', async () => {
     const file = await tmpPlaybook('- hosts: all\n  rollout:\n    batch: [1, "50%"]\n  tasks:\n    - debug: msg=x\n');
-    await expect(loadPlaybook(file, { knownModules })).rejects.toThrow(
-      /:2:3: rollout: rollouts \(drain, health gate, rollback\) are not supported yet: use serial/,
-    );
+    const pb = await loadPlaybook(file, { knownModules });
+    expect(pb.plays[0]!.rollout).toEqual({ batch: [1, '50%'], onFailure: 'halt' });
   });
 
   it('detects import cycles', async () => {

@@ -122,8 +122,8 @@ async function rollout(o: { tasks: string; rollout: Record<string, unknown>; bec
     signal,
     abort: signal,
   });
-  // The loader still refuses `rollout:`; the engine's flow is exercised by setting it here.
-  playbook.plays[0].rollout = rolloutConfig(o.rollout);
+  // The rollout is set on the loaded play (its load-time form is tested in config.test.ts).
+  playbook.plays[0]!.rollout = rolloutConfig(o.rollout);
   const transports = new Map<string, FakeTransport>();
   const bus = new EventBus();
   const events: RunEvent[] = [];
