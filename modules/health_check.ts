@@ -30,6 +30,7 @@ export const healthCheckSchema = {
       type: 'object',
       additionalProperties: false,
       required: ['url'],
+      description: 'An HTTP check: url, method (GET), status (200, or a list), body (regex), headers (sent).',
       properties: {
         url: { type: 'string', pattern: '^https?://' },
         method: { enum: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'], default: 'GET' },
@@ -49,6 +50,7 @@ export const healthCheckSchema = {
       type: 'object',
       additionalProperties: false,
       required: ['port'],
+      description: 'A TCP connect check: host (127.0.0.1 = the target itself, or the controller with from: controller), port.',
       properties: {
         host: { type: 'string', minLength: 1, default: '127.0.0.1' },
         port: { type: 'integer', minimum: 1, maximum: 65535 },

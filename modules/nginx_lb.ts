@@ -62,7 +62,7 @@ export const nginxLbSchema = {
     backends: {
       type: 'array',
       minItems: 1,
-      description: 'Backends of the upstream.',
+      description: 'Backends of the upstream: address (host:port), weight, backup, max_fails, fail_timeout, state (active | drained).',
       items: {
         type: 'object',
         additionalProperties: false,
