@@ -146,6 +146,16 @@ i=0; until curl -fsS -o /dev/null "http://127.0.0.1:$1/health"; do i=$((i+1)); [
     expect(new Set(seen)).toEqual(new Set(web));
 
     expect((await run(lb, nginxLb, site)).plan.changes).toEqual([]);
+
+    // nginx down, site unchanged: check mode reports the start and leaves it down; the run starts it
+    await sh(lb, 'nginx -s stop; i=0; while [ -s /run/nginx.pid ] && [ $i -lt 100 ]; do i=$((i+1)); sleep 0.1; done; [ ! -s /run/nginx.pid ]');
+    const down = await lbState();
+    expect((await run(lb, nginxLb, site, { check: true })).plan.changes).toEqual([{ field: 'nginx', before: 'stopped', after: 'running' }]);
+    expect(await lbState()).toBe(down);
+    expect((await run(lb, nginxLb, site)).applied?.result?.nginx).toBe('started');
+    expect(new Set(await spreadUntil((s) => web.every((h) => s.includes(h))))).toEqual(new Set(web));
+    expect((await run(lb, nginxLb, site)).plan.changes).toEqual([]);
+
     for (const method of ['least_conn', 'ip_hash']) {
       const p = { ...site, method };
       const c = await run(lb, nginxLb, p, { check: true });
