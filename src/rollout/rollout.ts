@@ -136,6 +136,13 @@ export async function runRolloutBatch(pc: PlayContext, hosts: HostState[], steps
     },
   };
   await steps.sections(tracking);
+  if (run.signal.aborted) {
+    // Interrupted: nothing new starts, not even a re-enable; say which backends are still out.
+    out.stop = true;
+    out.leftDrained = [...drained];
+    if (drained.size > 0) run.bus.emit({ type: 'warning', msg: `play "${play.name}": rollout interrupted in batch ${steps.batch}; left drained on the LB: ${out.leftDrained.join(', ')}` });
+    return out;
+  }
 
   const gated = async (list: HostState[]) => {
     for (const h of list) {

@@ -5,8 +5,8 @@ import { ssh } from '../fleet/fleet.mjs';
 import { REPO, runbook, scratch } from '../support/cli.js';
 
 /**
- * Rolling upgrades end to end (SPEC §6): h1..h3 run the app container behind the nginx_lb site
- * on h4, a client inside h4 sends requests through the LB the whole time, and
+ * Rolling upgrades end to end (SPEC §6): the web hosts (h1..h3 on the default fleet) run the app
+ * container behind the nginx_lb site on the lb host (h4), a client inside the lb host sends requests through the LB the whole time, and
  * playbooks/rollout-app.yml rolls the app out one canary then two at a time.
  */
 
@@ -15,6 +15,10 @@ const PLAYBOOK = path.join(REPO, 'playbooks/rollout-app.yml');
 const LB_PORT = 8001;
 const APP_PORT = 8090;
 const STOP = '/tmp/rbr-client-stop';
+// As the fleet's inventory groups them: web = every host but the last, lb = the last.
+const names = fleet ? fleet.hosts.map((h) => h.name) : [];
+const WEB = names.slice(0, -1);
+const LB = names.at(-1)!;
 
 async function on(h: string, cmd: string): Promise<string> {
   const r = await ssh(fleet, h, cmd);
@@ -31,7 +35,7 @@ function client(): Promise<{ served: number; failed: number }> {
     `rm -f ${STOP}; ok=0; bad=0; i=0; ` +
     `while [ ! -e ${STOP} ] && [ $i -lt 20000 ]; do i=$((i+1)); ` +
     `if curl -fsS --max-time 5 -o /dev/null http://127.0.0.1:${LB_PORT}/version; then ok=$((ok+1)); else bad=$((bad+1)); fi; done; echo "$ok $bad"`;
-  return on('h4', script).then((out) => {
+  return on(LB, script).then((out) => {
     const [served, failed] = out.split(/\s+/).map(Number);
     return { served: served!, failed: failed! };
   });
@@ -40,7 +44,7 @@ function client(): Promise<{ served: number; failed: number }> {
 const version = (h: string) => on(h, `curl -fsS http://127.0.0.1:${APP_PORT}/version`);
 
 async function withClient<T>(fn: () => Promise<T>): Promise<{ result: T; served: number; failed: number }> {
-  await on('h4', `rm -f ${STOP}`);
+  await on(LB, `rm -f ${STOP}`);
   const c = client();
   // the client is running once the LB has counted a request from it
   await new Promise((r) => setTimeout(r, 500));
@@ -54,7 +58,7 @@ async function withClient<T>(fn: () => Promise<T>): Promise<{ result: T; served:
 }
 
 async function stop(c: Promise<{ served: number; failed: number }>) {
-  await on('h4', `touch ${STOP}`);
+  await on(LB, `touch ${STOP}`);
   return c;
 }
 
@@ -78,63 +82,68 @@ describe.skipIf(!fleet?.withDocker || (fleet?.hosts.length ?? 0) < 4)('rollout b
         },
       ]),
     );
-    for (const h of ['h1', 'h2', 'h3']) await on(h, `docker rm -f rbr-app $(docker ps -aq --filter name=rbr-app) >/dev/null 2>&1 || :`);
+    for (const h of WEB) await on(h, `docker rm -f rbr-app $(docker ps -aq --filter name=rbr-app) >/dev/null 2>&1 || :`);
     const r = await runbook(['play', setup, '-i', fleet.inventoryPath, '--output', 'json']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    for (const h of ['h1', 'h2', 'h3']) expect(await version(h)).toBe('v1');
-    expect(await on('h4', `curl -fsS http://127.0.0.1:${LB_PORT}/version`)).toBe('v1');
+    for (const h of WEB) expect(await version(h)).toBe('v1');
+    expect(await on(LB, `curl -fsS http://127.0.0.1:${LB_PORT}/version`)).toBe('v1');
   }, 180_000);
 
   afterAll(async () => {
-    for (const h of ['h1', 'h2', 'h3']) await ssh(fleet, h, `docker rm -f $(docker ps -aq --filter name=rbr-app) >/dev/null 2>&1 || :`);
-    await ssh(fleet, 'h4', `rm -f /etc/nginx/conf.d/app.conf ${STOP}; nginx -s reload >/dev/null 2>&1 || :`);
+    for (const h of WEB) await ssh(fleet, h, `docker rm -f $(docker ps -aq --filter name=rbr-app) >/dev/null 2>&1 || :`);
+    await ssh(fleet, LB, `rm -f /etc/nginx/conf.d/app.conf ${STOP}; nginx -s reload >/dev/null 2>&1 || :`);
   });
 
   it('v1 → v2: every request through the LB succeeds and every host ends on v2', async () => {
+    const t0 = Date.now();
     const { result: r, served, failed } = await withClient(() =>
       runbook(['play', PLAYBOOK, '-i', fleet.inventoryPath, '-e', 'image=runbook-app:v2', '--output', 'json'], { timeoutMs: 300_000 }),
     );
+    const wall = (Date.now() - t0) / 1000;
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(failed).toBe(0);
     expect(served).toBeGreaterThan(0);
-    for (const h of ['h1', 'h2', 'h3']) expect(await version(h)).toBe('v2');
+    for (const h of WEB) expect(await version(h)).toBe('v2');
     const batches = r.events.filter((e) => e.type === 'batch:start').map((e) => e.hosts);
-    expect(batches).toEqual([['h1'], ['h2', 'h3']]);
-    const names = r.events.filter((e) => e.type === 'task:done' && e.host === 'h1').map((e) => `${e.task.name}: ${e.outcome.status}`);
-    expect(names).toEqual([
-      'rollout: drain on h4 (app): changed',
+    const rest = WEB.slice(1);
+    expect(batches).toEqual([[WEB[0]], ...Array.from({ length: Math.ceil(rest.length / 2) }, (_, i) => rest.slice(2 * i, 2 * i + 2))]);
+    const steps = r.events.filter((e) => e.type === 'task:done' && e.host === WEB[0]).map((e) => `${e.task.name}: ${e.outcome.status}`);
+    expect(steps).toEqual([
+      `rollout: drain on ${LB} (app): changed`,
       'app container: changed',
       'rollout: health gate: ok',
-      'rollout: re-enable on h4 (app): changed',
+      `rollout: re-enable on ${LB} (app): changed`,
     ]);
     // the replaced v1 containers were dropped once their batch was good
-    for (const h of ['h1', 'h2', 'h3']) expect(await on(h, `docker ps -aq --filter name=rbr-app | wc -l`)).toBe('1');
-    console.log(`rollout v1→v2, 3 hosts: ${served} requests served, ${failed} failed`);
+    for (const h of WEB) expect(await on(h, `docker ps -aq --filter name=rbr-app | wc -l`)).toBe('1');
+    console.log(`rollout v1→v2, ${WEB.length} hosts: ${wall.toFixed(1)} s wall, ${served} requests served, ${failed} failed`);
   }, 320_000);
 
   it('to the broken image: the canary fails its gate, is rolled back to v2 and re-enabled; no later batch; zero client errors; exit 4', async () => {
+    const t0 = Date.now();
     const { result: r, served, failed } = await withClient(() =>
       runbook(['play', PLAYBOOK, '-i', fleet.inventoryPath, '-e', 'image=runbook-app:bad', '--output', 'json'], { timeoutMs: 300_000 }),
     );
+    const wall = (Date.now() - t0) / 1000;
     expect(r.code, r.stdout + r.stderr).toBe(4);
     expect(failed).toBe(0);
     expect(served).toBeGreaterThan(0);
-    for (const h of ['h1', 'h2', 'h3']) expect(await version(h)).toBe('v2');
-    const onH1 = r.events.filter((e) => e.type === 'task:done' && e.host === 'h1').map((e) => `${e.task.name}: ${e.outcome.status}`);
+    for (const h of WEB) expect(await version(h)).toBe('v2');
+    const onH1 = r.events.filter((e) => e.type === 'task:done' && e.host === WEB[0]).map((e) => `${e.task.name}: ${e.outcome.status}`);
     expect(onH1).toEqual([
-      'rollout: drain on h4 (app): changed',
+      `rollout: drain on ${LB} (app): changed`,
       'app container: changed',
       'rollout: health gate: failed',
       'undo: app container: changed',
       'rollout: health gate: ok',
-      'rollout: re-enable on h4 (app): changed',
+      `rollout: re-enable on ${LB} (app): changed`,
     ]);
-    expect(r.events.filter((e) => e.type === 'task:done' && e.host !== 'h1')).toEqual([]);
+    expect(r.events.filter((e) => e.type === 'task:done' && e.host !== WEB[0])).toEqual([]);
     const warn = r.events.filter((e) => e.type === 'warning').map((e) => e.msg).join('\n');
     expect(warn).toMatch(/rollout batch 1 failed on h1; rolled back; h1: app container \(docker_container\); no further batches run/);
     // h1 takes traffic again
-    expect(await on('h4', `grep -c 'server .*:${APP_PORT}' /etc/nginx/conf.d/app.conf`)).toBe('3');
-    expect(await on('h4', `grep -c 'down' /etc/nginx/conf.d/app.conf || :`)).toBe('0');
-    console.log(`rollout to bad (rolled back), 3 hosts: ${served} requests served, ${failed} failed`);
+    expect(await on(LB, `grep -c 'server .*:${APP_PORT}' /etc/nginx/conf.d/app.conf`)).toBe(String(WEB.length));
+    expect(await on(LB, `grep -c 'down' /etc/nginx/conf.d/app.conf || :`)).toBe('0');
+    console.log(`rollout to bad (rolled back), ${WEB.length} hosts: ${wall.toFixed(1)} s wall, ${served} requests served, ${failed} failed`);
   }, 320_000);
 });

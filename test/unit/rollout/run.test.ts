@@ -102,15 +102,32 @@ const inventoryText = (want: Record<string, string> = {}) =>
   ['h1', 'h2', 'h3'].map((h) => `        ${h}: { want: ${want[h] ?? 'v2'} }\n`).join('') +
   '    lb:\n      hosts:\n        lb1: {}\n';
 
-async function rollout(o: { tasks: string; rollout: Record<string, unknown>; become?: boolean; check?: boolean; want?: Record<string, string> }) {
+async function rollout(o: {
+  tasks: string;
+  rollout: Record<string, unknown>;
+  become?: boolean;
+  check?: boolean;
+  want?: Record<string, string>;
+  onApply?: (line: string) => void;
+  signal?: AbortSignal;
+}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'rb-rollout-'));
   writeFileSync(path.join(dir, 'inventory.yml'), inventoryText(o.want));
   writeFileSync(path.join(dir, 'playbook.yml'), `- hosts: web\n${o.become ? '  become: true\n' : ''}  tasks:\n${o.tasks}`);
   const w: World = { log: [], version: { h1: 'v1', h2: 'v1', h3: 'v1' }, files: { h1: 'old', h2: 'old', h3: 'old' } };
+  if (o.onApply) {
+    const push = w.log.push.bind(w.log);
+    w.log.push = (...lines: string[]) => {
+      const n = push(...lines);
+      for (const l of lines) o.onApply!(l);
+      return n;
+    };
+  }
   const modules = new Map<string, ModuleDefinition<any, any>>();
   const { builtinModules } = await import('../../../modules/index.js');
   for (const m of [...builtinModules, ...standIns(w)]) modules.set(m.name, m);
-  const signal = new AbortController().signal;
+  const signal = o.signal ?? new AbortController().signal;
+  const abort = new AbortController().signal;
   const opts = { inventory: path.join(dir, 'inventory.yml'), check: !!o.check, output: 'json', forks: 5, verbose: 0, extraVars: [] } as unknown as PlayOptions;
   const { playbook, inventory, extraVars } = await prepare(path.join(dir, 'playbook.yml'), opts, {
     cwd: dir,
@@ -119,8 +136,8 @@ async function rollout(o: { tasks: string; rollout: Record<string, unknown>; bec
     isTTY: false,
     color: false,
     modules,
-    signal,
-    abort: signal,
+    signal: abort,
+    abort,
   });
   // The rollout is set on the loaded play (its load-time form is tested in config.test.ts).
   playbook.plays[0]!.rollout = rolloutConfig(o.rollout);
@@ -143,7 +160,7 @@ async function rollout(o: { tasks: string; rollout: Record<string, unknown>; bec
     transportFor: (h) => transports.get(h) ?? transports.set(h, new FakeTransport(h)).get(h)!,
     bus,
     signal,
-    abort: signal,
+    abort,
   };
   const result = await runPlaybook(run);
   const counts: Record<string, HostCounts> = {};
@@ -246,5 +263,37 @@ describe('rollout batches', () => {
     expect(r.w.log.some((l) => l.startsWith('undo'))).toBe(false);
     expect(r.warnings).toEqual([]);
     expect(r.exit).toBe(4);
+  });
+});
+
+describe('rollout in check mode', () => {
+  it('plans every batch (drain, tasks, re-enable reported as changes) and applies nothing', async () => {
+    const r = await rollout({ check: true, tasks: deploy('v2'), rollout: { batch: [1, 2], drain, health_check: gate, on_failure: 'rollback' } });
+    expect(r.w.log).toEqual(['health h1 v1', 'health h2 v1', 'health h3 v1']);
+    expect(r.w.version).toEqual({ h1: 'v1', h2: 'v1', h3: 'v1' });
+    expect(r.done.filter((d) => d.startsWith('h1 '))).toEqual([
+      'h1 rollout: drain on lb1 (web) changed',
+      'h1 app: version=v2 changed',
+      'h1 rollout: health gate ok',
+      'h1 rollout: re-enable on lb1 (web) changed',
+    ]);
+    expect(r.exit).toBe(0);
+  });
+});
+
+describe('rollout interrupted', () => {
+  it('starts nothing new after the interrupt and says which hosts are left drained', async () => {
+    const ac = new AbortController();
+    const r = await rollout({
+      tasks: deploy('v2'),
+      rollout: { batch: [1, 2], drain, health_check: gate, on_failure: 'rollback' },
+      onApply: (line) => {
+        if (line === 'app h1 v2') ac.abort();
+      },
+      signal: ac.signal,
+    });
+    expect([...r.w.log]).toEqual(['lb@lb1 web h1:8080 drained', 'app h1 v2']);
+    expect(r.warnings).toEqual(['play "web": rollout interrupted in batch 1; left drained on the LB: h1']);
+    expect(r.result.interrupted).toBe(true);
   });
 });
