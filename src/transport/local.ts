@@ -245,7 +245,9 @@ export class LocalTransport implements Transport {
     const stream = new Duplex({
       read() {},
       write(chunk: Buffer, _enc, cb) {
-        child.stdin.write(chunk, cb);
+        // A command that exits without reading all of its input is not a failure of the stream.
+        if (child.stdin.destroyed || child.stdin.writableEnded) return cb();
+        child.stdin.write(chunk, () => cb());
       },
       final(cb) {
         child.stdin.end();
@@ -257,16 +259,16 @@ export class LocalTransport implements Transport {
       },
     });
     child.stdout.on('data', (d: Buffer) => stream.push(d));
-    child.stdout.on('end', () => stream.push(null));
     child.stderr.on('data', (d: Buffer) => err.push(d));
     child.stdin.on('error', () => {});
     stream.on('error', () => {});
     child.on('error', (e) => stream.destroy(new Error(`${this.host}: ${argv[0]}: ${e.message}`)));
-    child.on('exit', (code) => {
+    // Ends when the command has exited and its output is read, so a failure can carry its stderr.
+    child.on('close', (code) => {
       if (code !== 0) {
         const why = Buffer.concat(err).toString('utf8').trim() || `exit status ${code}`;
         stream.destroy(new Error(`${this.host}: ${argv.join(' ')}: ${why}`));
-      }
+      } else stream.push(null);
     });
     const s = stream as Duplex & Record<string, unknown>;
     for (const k of ['setKeepAlive', 'setNoDelay', 'ref', 'unref']) s[k] = () => stream;

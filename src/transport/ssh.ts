@@ -12,7 +12,7 @@ import { readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { Duplex } from 'node:stream';
+import { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
 import type {
   AnyAuthMethod,
@@ -970,29 +970,54 @@ export class SshTransport implements Transport {
   async openStream(cmd: Command, opts: { become?: Become } = {}): Promise<Duplex> {
     if (this.closed) throw new ConnectionError(this.host, 'transport is closed');
     const line = commandLine(cmd, { ...(opts.become ? { become: opts.become } : {}), loginUser: this.user });
-    let stream: ClientChannel | undefined;
+    let channel: ClientChannel | undefined;
+    // The channel's output ends before its exit status arrives; the stream handed out ends only
+    // when the channel closes, so a failed command can still end it with its stderr.
+    const stream = new Duplex({
+      read() {},
+      write(chunk: Buffer, _enc, cb) {
+        if (!channel || channel.destroyed) return cb();
+        if (channel.write(chunk)) cb();
+        else channel.once('drain', () => cb());
+      },
+      final(cb) {
+        channel?.end();
+        cb();
+      },
+      destroy(e, cb) {
+        try {
+          channel?.close();
+        } catch {
+          /* already closed */
+        }
+        cb(e);
+      },
+    });
+    stream.on('error', () => {});
     await this.openExec(line, undefined, (s, conn) => {
-      stream = s;
+      channel = s;
       let released = false;
+      let exitCode: number | null = null;
       const err: Buffer[] = [];
+      s.on('data', (d: Buffer) => stream.push(d));
       s.stderr.on('data', (d: Buffer) => err.push(d));
       s.stderr.on('error', () => {});
       s.on('error', () => {});
       s.on('exit', (code: number | null) => {
-        if (code !== 0) {
-          const why = Buffer.concat(err).toString('utf8').trim() || `exit status ${code}`;
-          s.emit('error', new Error(`${this.host}: ${line}: ${why}`));
-          s.close();
-        }
+        exitCode = code;
       });
       s.on('close', () => {
         if (!released) {
           released = true;
           this.release(conn);
         }
+        if (exitCode !== null && exitCode !== 0) {
+          const why = Buffer.concat(err).toString('utf8').trim() || `exit status ${exitCode}`;
+          stream.destroy(new Error(`${this.host}: ${line}: ${why}`));
+        } else stream.push(null);
       });
     });
-    return socketShims(stream!);
+    return socketShims(stream);
   }
 
   async close(): Promise<void> {

@@ -107,6 +107,43 @@ describe('docker access over the host connection', () => {
   });
 });
 
+/** Write `input`, end, and collect what comes back until the stream ends or errors. */
+function roundTrip(stream: import('node:stream').Duplex, input: string): Promise<{ out: string; error?: string }> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let error: string | undefined;
+    stream.on('data', (d: Buffer) => chunks.push(d));
+    stream.on('error', (e: Error) => (error = e.message));
+    stream.on('close', () => resolve({ out: Buffer.concat(chunks).toString('utf8'), ...(error ? { error } : {}) }));
+    stream.end(input);
+  });
+}
+
+describe('openStream: a command as a stream (what dial-stdio runs on)', () => {
+  let deploy: Transport;
+  beforeAll(() => {
+    deploy = transportFor(fleet.sudoUser);
+  });
+  afterAll(async () => {
+    await deploy.close();
+  });
+
+  for (const [label, make] of [
+    ['ssh as deploy', () => deploy],
+    ['local', () => new LocalTransport()],
+  ] as const) {
+    it(`${label}: stdin and stdout are the stream; become applies; a failing command errors with its stderr`, async () => {
+      const t = make();
+      expect(await roundTrip(await t.openStream!(['cat']), 'hello\n')).toEqual({ out: 'hello\n' });
+      expect(await roundTrip(await t.openStream!(['id', '-u'], { become: { user: 'root' } }), '')).toEqual({ out: '0\n' });
+      const ping = await roundTrip(await t.openStream!(['docker', 'system', 'dial-stdio'], { become: { user: 'root' } }), 'GET /_ping HTTP/1.0\r\n\r\n');
+      expect(ping.out).toMatch(/^HTTP\/1\.0 200 OK\r\n[\s\S]*\r\n\r\nOK$/);
+      const bad = await roundTrip(await t.openStream!({ script: 'echo nope >&2; exit 3' }), '');
+      expect(bad.error).toMatch(/nope$/);
+    });
+  }
+});
+
 describe('docker_container undo records (a rollout keeps them)', () => {
   let root: Transport;
   const name = `rbt-undo-${randomBytes(3).toString('hex')}`;
