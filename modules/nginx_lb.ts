@@ -1,5 +1,5 @@
 import { ModuleError } from '../src/core/errors.js';
-import { defineModule, type ModuleContext } from '../src/core/module.js';
+import { defineModule, type ApplyResult, type ModuleContext } from '../src/core/module.js';
 import {
   backendStates,
   nginxReloadWaitCommand,
@@ -255,34 +255,64 @@ export default defineModule<NginxLbParams, Facts>({
       summary: writes ? `write ${path} and reload nginx` : running ? undefined : 'start nginx',
     };
   },
-  async apply(ctx, p, plan) {
-    const f = plan.facts!;
-    if (f.writes) await writeTested(ctx, f.path, f.after, f.before);
-    else {
-      const r = await ctx.run(nginxTestCommand());
-      if (r.exitCode !== 0) throw new ModuleError(`${ctx.host}: nginx -t failed, not starting nginx:\n${(r.stderr || r.stdout).trim()}`);
-    }
-    let action: 'reloaded' | 'started';
-    try {
-      action = await reloadOrStart(ctx, p.pid_file);
-    } catch (e) {
-      // nginx -t passed but nginx would not load it (e.g. a port in use): nginx keeps running
-      // the old configuration, so the old file goes back to match what runs.
-      if (f.writes) {
-        if (f.before === null) await runOrFail(ctx, removeFileCommand(f.path), `removing ${f.path}`);
-        else await ctx.transport.put(f.path, f.before, { become: ctx.become });
-      }
-      throw new ModuleError(`${(e as Error).message}${f.writes ? `\nthe previous ${f.path} is restored` : ''}`);
-    }
-    const undo: NginxLbUndo | undefined = f.writes ? { path: f.path, before: f.before } : undefined;
-    return { result: { path: f.path, nginx: action, backends: backendStates(f.after) }, ...(undo ? { undo } : {}) };
+  apply(ctx, p, plan) {
+    // Tasks of several hosts often edit one LB's site at once (a rollout batch draining its
+    // backends): one at a time per site, each re-reading the file so no edit is lost.
+    return serialized(`${ctx.host}\0${plan.facts!.path}`, async () => {
+      const fresh = await ctx.transport.get(plan.facts!.path, { become: ctx.become });
+      const before = fresh === null ? null : fresh.toString('utf8');
+      const after = before === plan.facts!.before ? plan.facts!.after : desiredSite(ctx, p, before, plan.facts!.path);
+      return applySite(ctx, p, { ...plan.facts!, before, after, writes: before !== after });
+    });
   },
   async undo(ctx, p, raw) {
     const u = raw as NginxLbUndo;
-    const cur = await ctx.transport.get(u.path, { become: ctx.become });
-    const now = cur === null ? null : cur.toString('utf8');
-    if (now === u.before) return;
-    await writeTested(ctx, u.path, u.before, now);
-    await reloadOrStart(ctx, p.pid_file);
+    await serialized(`${ctx.host}\0${u.path}`, async () => {
+      const cur = await ctx.transport.get(u.path, { become: ctx.become });
+      const now = cur === null ? null : cur.toString('utf8');
+      if (now === u.before) return;
+      await writeTested(ctx, u.path, u.before, now);
+      await reloadOrStart(ctx, p.pid_file);
+    });
   },
 });
+
+const queues = new Map<string, Promise<unknown>>();
+
+/** Run `fn` after every earlier call with the same key has settled. */
+function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const prev = queues.get(key) ?? Promise.resolve();
+  const next = prev.then(fn, fn);
+  const tail = next.catch(() => {});
+  queues.set(key, tail);
+  void tail.then(() => {
+    if (queues.get(key) === tail) queues.delete(key);
+  });
+  return next;
+}
+
+async function applySite(ctx: ModuleContext, p: NginxLbParams, f: Facts): Promise<ApplyResult> {
+  // Another task made the same edit meanwhile: nothing left to do.
+  if (!f.writes && (await isRunning(ctx, p.pid_file))) {
+    return { changed: false, result: { path: f.path, backends: backendStates(f.after) } };
+  }
+  if (f.writes) await writeTested(ctx, f.path, f.after, f.before);
+  else {
+    const r = await ctx.run(nginxTestCommand());
+    if (r.exitCode !== 0) throw new ModuleError(`${ctx.host}: nginx -t failed, not starting nginx:\n${(r.stderr || r.stdout).trim()}`);
+  }
+  let action: 'reloaded' | 'started';
+  try {
+    action = await reloadOrStart(ctx, p.pid_file);
+  } catch (e) {
+    // nginx -t passed but nginx would not load it (e.g. a port in use): nginx keeps running
+    // the old configuration, so the old file goes back to match what runs.
+    if (f.writes) {
+      if (f.before === null) await runOrFail(ctx, removeFileCommand(f.path), `removing ${f.path}`);
+      else await ctx.transport.put(f.path, f.before, { become: ctx.become });
+    }
+    throw new ModuleError(`${(e as Error).message}${f.writes ? `\nthe previous ${f.path} is restored` : ''}`);
+  }
+  const undo: NginxLbUndo | undefined = f.writes ? { path: f.path, before: f.before } : undefined;
+  return { result: { path: f.path, nginx: action, backends: backendStates(f.after) }, ...(undo ? { undo } : {}) };
+}

@@ -10,6 +10,7 @@ import { SshTransport } from '../../src/transport/ssh.js';
 import type { Transport } from '../../src/transport/types.js';
 import { validateParams } from '../../src/executor/params.js';
 import nginxLb from '../../modules/nginx_lb.js';
+import { backendStates as backendStatesOf } from '../../modules/_lib/nginx.js';
 import healthCheck from '../../modules/health_check.js';
 import logAgent from '../../modules/log_agent.js';
 import { rsyslogValidateArgv } from '../../modules/_lib/rsyslog.js';
@@ -190,6 +191,19 @@ i=0; until curl -fsS -o /dev/null "http://127.0.0.1:$1/health"; do i=$((i+1)); [
     expect((await t[lb]!.get(SITE))!.toString()).toBe(before);
     expect(new Set(await spread(30))).toEqual(new Set(web));
     expect((await run(lb, nginxLb, activate)).plan.changes).toEqual([]);
+
+    // two hosts' tasks draining their backends at once (a rollout batch): both edits land
+    const two = [web[0]!, web[2]!].map((h) => ({ name: 'rbt', backend: `${addr(h)}:${APP_PORT}`, state: 'drained' }));
+    const plans = await Promise.all(two.map((p) => run(lb, nginxLb, p)));
+    expect(plans.every((r) => r.plan.changes.length === 1)).toBe(true);
+    expect(backendStatesOf((await t[lb]!.get(SITE))!.toString())).toEqual({
+      [`${addr(web[0]!)}:${APP_PORT}`]: 'drained',
+      [`${addr(web[1]!)}:${APP_PORT}`]: 'active',
+      [`${addr(web[2]!)}:${APP_PORT}`]: 'drained',
+    });
+    expect(new Set(await spread(12))).toEqual(new Set([web[1]]));
+    await Promise.all(two.map((p) => run(lb, nginxLb, { ...p, state: 'active' })));
+    expect((await t[lb]!.get(SITE))!.toString()).toBe(before);
 
     // undo of the drain puts the drained file back
     await undo(lb, nginxLb, drain, d.applied!.undo);
