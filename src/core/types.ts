@@ -63,6 +63,16 @@ export type RunEvent =
   | { type: 'task:done'; play: string; host: string; task: TaskRef; outcome: TaskOutcome }
   | { type: 'host:unreachable'; play: string; host: string; task?: TaskRef; msg: string }
   | { type: 'play:end'; play: string; index: number }
+  /** A rollout's batches, before any runs (check mode). */
+  | { type: 'rollout:plan'; play: string; batches: string[][] }
+  /** A rollout batch starts: its number, of how many, and its hosts. */
+  | { type: 'rollout:batch'; play: string; batch: number; total: number; hosts: string[] }
+  /** A batch failed past max_fail_percentage; what the rollout does about it (on_failure). */
+  | { type: 'rollout:failed'; play: string; batch: number; hosts: string[]; action: 'halt' | 'continue' | 'rollback' }
+  /** A host of a failed batch was rolled back: tasks undone (newest first), changed tasks that could not be undone, undo steps that failed. */
+  | { type: 'rollout:rolled_back'; play: string; batch: number; host: string; undone: string[]; notUndoable: string[]; undoFailed: string[] }
+  /** Hosts whose backends stay drained on the LB after a batch (failed or interrupted). */
+  | { type: 'rollout:drained_left'; play: string; batch: number; hosts: string[]; reason: 'failed' | 'interrupted' }
   | { type: 'warning'; msg: string; host?: string }
   | {
       type: 'run:end';

@@ -118,7 +118,7 @@ export async function runPass(o: PassOptions, io: PassIO): Promise<PassResult> {
   if (live) await live.flush();
   if (o.output === 'text') {
     io.out('');
-    io.out(recapTable(counts, style));
+    io.out(recapTable(counts, style, collector.report.rollout));
     if (result.interrupted) io.out(style.yellow('interrupted: in-flight tasks finished, nothing further was started'));
   }
   return { exit, counts, report: collector.report, interrupted: result.interrupted };

@@ -2,6 +2,7 @@ import { Listr, type ListrTaskWrapper } from 'listr2';
 import type { HostCounts, RunEvent, TaskOutcome } from '../core/types.js';
 import { emptyCounts } from '../core/types.js';
 import { outcomeDetail, type TextOptions } from './plain.js';
+import { rolloutEventLine } from './rollout.js';
 import { formatMs, statusColor, type Style } from './style.js';
 
 interface HostRow {
@@ -11,6 +12,8 @@ interface HostRow {
   finish: (err?: Error) => void;
   done: Promise<void>;
   lastFailure?: string;
+  /** The rollout batch the host is in ("batch 1/3"). */
+  batch?: string;
 }
 
 /**
@@ -66,6 +69,19 @@ export class LiveReporter {
       case 'warning':
         this.details.push(this.style.yellow(`warning: ${e.host ? `${e.host}: ` : ''}${e.msg}`));
         break;
+      case 'rollout:plan':
+        // Every row shows its batch before anything runs; the plan prints under the list.
+        for (const [i, b] of e.batches.entries()) for (const h of b) this.setBatch(h, `batch ${i + 1}/${e.batches.length}`);
+        this.details.push(rolloutEventLine(e, this.style)!);
+        break;
+      case 'rollout:batch':
+        for (const h of e.hosts) this.setBatch(h, `batch ${e.batch}/${e.total}`);
+        break;
+      case 'rollout:failed':
+      case 'rollout:rolled_back':
+      case 'rollout:drained_left':
+        this.details.push(rolloutEventLine(e, this.style)!);
+        break;
       default:
         break;
     }
@@ -118,6 +134,13 @@ export class LiveReporter {
     });
   }
 
+  private setBatch(host: string, label: string): void {
+    const row = this.rows.get(host);
+    if (!row) return;
+    row.batch = label;
+    this.retitle(host, row);
+  }
+
   private retitle(host: string, row: HostRow): void {
     if (!row.wrapper) return;
     const c = row.counts;
@@ -130,7 +153,8 @@ export class LiveReporter {
     ].filter(Boolean);
     const now = row.current ? this.style.dim(` ▸ ${row.current}`) : this.style.dim(` ${formatMs(c.timeMs)}`);
     const width = Math.max(...[...this.rows.keys()].map((h) => h.length));
-    row.wrapper.title = `${host.padEnd(width)}  ${tallies.join(' · ')}${now}`;
+    const batch = row.batch ? this.style.dim(`[${row.batch}] `) : '';
+    row.wrapper.title = `${host.padEnd(width)}  ${batch}${tallies.join(' · ')}${now}`;
   }
 
   private taskDone(host: string, task: string, handler: boolean, o: TaskOutcome): void {

@@ -1,5 +1,6 @@
 import type { RunEvent, TaskOutcome } from '../core/types.js';
 import { unifiedDiff } from './diff.js';
+import { rolloutEventLine } from './rollout.js';
 import { colorDiff, formatMs, statusColor, type Style } from './style.js';
 
 export interface TextOptions {
@@ -86,8 +87,11 @@ export function plainReporter(write: (s: string) => void, opts: TextOptions, sty
       case 'warning':
         write(style.yellow(`warning: ${e.host ? `${e.host}: ` : ''}${e.msg}`));
         break;
-      default:
+      default: {
+        const line = rolloutEventLine(e, style);
+        if (line) write(line);
         break;
+      }
     }
   };
 }

@@ -1,8 +1,9 @@
 import type { HostCounts } from '../core/types.js';
+import { rolloutSummary, type RolloutReport } from './rollout.js';
 import { formatMs, type Style } from './style.js';
 
-/** The recap table: host · ok · changed · failed · unreachable · skipped · time. */
-export function recapTable(hosts: Record<string, HostCounts>, style: Style): string {
+/** The recap table: host · ok · changed · failed · unreachable · skipped · time; then the rollout summary, if any. */
+export function recapTable(hosts: Record<string, HostCounts>, style: Style, rollout?: RolloutReport): string {
   const names = Object.keys(hosts);
   if (names.length === 0) return 'RECAP: no hosts ran';
   const header = ['host', 'ok', 'changed', 'failed', 'unreachable', 'skipped', 'time'];
@@ -19,5 +20,7 @@ export function recapTable(hosts: Record<string, HostCounts>, style: Style): str
     const paint = c.unreachable || c.failed ? style.red : c.changed ? style.yellow : style.green;
     lines.push(paint(line));
   }
+  const summary = rolloutSummary(rollout, style);
+  if (summary.length) lines.push('', ...summary);
   return lines.join('\n');
 }

@@ -2,6 +2,7 @@ import { writeFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileDiff } from '../core/module.js';
 import type { RunEvent, TaskStatus } from '../core/types.js';
+import { RolloutCollector, type RolloutReport } from './rollout.js';
 
 export interface ReportTask {
   name: string;
@@ -23,6 +24,8 @@ export interface RunReport {
   duration_ms: number;
   exit: number;
   hosts: Record<string, { status: TaskStatus; tasks: ReportTask[] }>;
+  /** Present when a play rolled out (SPEC §6): batches, the failed one, rollbacks, hosts left drained, versions. */
+  rollout?: RolloutReport;
 }
 
 const RANK: Record<TaskStatus, number> = { skipped: 0, ok: 1, changed: 2, failed: 3, unreachable: 4 };
@@ -31,7 +34,11 @@ const RANK: Record<TaskStatus, number> = { skipped: 0, ok: 1, changed: 2, failed
 export class ReportCollector {
   readonly report: RunReport = { playbook: '', inventory: '', check: false, started: '', duration_ms: 0, exit: 0, hosts: {} };
 
+  private readonly rollout = new RolloutCollector();
+
   readonly subscriber = (e: RunEvent): void => {
+    this.rollout.subscriber(e);
+    if (this.rollout.seen) this.report.rollout = this.rollout.report;
     switch (e.type) {
       case 'run:start':
         Object.assign(this.report, { playbook: e.playbook, inventory: e.inventory, check: e.check, started: e.time });

@@ -140,7 +140,7 @@ export async function runRolloutBatch(pc: PlayContext, hosts: HostState[], steps
     // Interrupted: nothing new starts, not even a re-enable; say which backends are still out.
     out.stop = true;
     out.leftDrained = [...drained];
-    if (drained.size > 0) run.bus.emit({ type: 'warning', msg: `play "${play.name}": rollout interrupted in batch ${steps.batch}; left drained on the LB: ${out.leftDrained.join(', ')}` });
+    if (drained.size > 0) run.bus.emit({ type: 'rollout:drained_left', play: play.name, batch: steps.batch, hosts: out.leftDrained, reason: 'interrupted' });
     return out;
   }
 
@@ -169,23 +169,22 @@ export async function runRolloutBatch(pc: PlayContext, hosts: HostState[], steps
     for (const h of hosts) if (drained.has(h.name) && !out.leftDrained.includes(h.name)) out.leftDrained.push(h.name);
     if (out.failed) {
       out.stop = r.onFailure === 'halt';
-      run.bus.emit({
-        type: 'warning',
-        msg:
-          `play "${play.name}": rollout batch ${steps.batch} failed on ${failedHosts.map((h) => h.name).join(', ')}` +
-          (out.leftDrained.length ? `; left drained on the LB: ${out.leftDrained.join(', ')}` : '') +
-          (out.stop ? '; on_failure: halt, no further batches run' : '; on_failure: continue'),
-      });
+      run.bus.emit({ type: 'rollout:failed', play: play.name, batch: steps.batch, hosts: failedHosts.map((h) => h.name), action: out.stop ? 'halt' : 'continue' });
+      if (out.leftDrained.length) run.bus.emit({ type: 'rollout:drained_left', play: play.name, batch: steps.batch, hosts: out.leftDrained, reason: 'failed' });
     }
     return out;
   }
 
   // rollback: every host of the batch, newest change first.
+  run.bus.emit({ type: 'rollout:failed', play: play.name, batch: steps.batch, hosts: failedHosts.map((h) => h.name), action: 'rollback' });
   for (const h of hosts) {
     const rep = await replayUndoLog(pc, h);
     if (rep.undone.length) out.rolledBack[h.name] = rep.undone;
     const lost = cannotUndo.get(h.name);
     if (lost?.length) out.cannotUndo[h.name] = lost;
+    if (rep.undone.length || rep.failed.length || lost?.length) {
+      run.bus.emit({ type: 'rollout:rolled_back', play: play.name, batch: steps.batch, host: h.name, undone: rep.undone, notUndoable: lost ?? [], undoFailed: rep.failed });
+    }
   }
   // The restored hosts pass the gate before they take traffic again (a failed host stays failed).
   const healthy: HostState[] = [];
@@ -197,11 +196,6 @@ export async function runRolloutBatch(pc: PlayContext, hosts: HostState[], steps
   await reenable(healthy);
   for (const h of hosts) if (drained.has(h.name) && !out.leftDrained.includes(h.name)) out.leftDrained.push(h.name);
   out.stop = true;
-  const parts = [`play "${play.name}": rollout batch ${steps.batch} failed on ${failedHosts.map((h) => h.name).join(', ')}; rolled back`];
-  for (const [h, tasks] of Object.entries(out.rolledBack)) parts.push(`${h}: ${tasks.join(', ')}`);
-  for (const [h, tasks] of Object.entries(out.cannotUndo)) parts.push(`${h} cannot undo: ${tasks.join(', ')}`);
-  if (out.leftDrained.length) parts.push(`left drained on the LB: ${out.leftDrained.join(', ')}`);
-  parts.push('no further batches run');
-  run.bus.emit({ type: 'warning', msg: parts.join('; ') });
+  if (out.leftDrained.length) run.bus.emit({ type: 'rollout:drained_left', play: play.name, batch: steps.batch, hosts: out.leftDrained, reason: 'failed' });
   return out;
 }

@@ -54,9 +54,12 @@ export async function runPlaybook(run: RunContext, limitPattern?: string): Promi
     const strategy = play.strategy === 'free' ? free : linear;
     const handlers: ScheduledTask[] = play.handlers.map((task, i) => ({ task, id: `${playIndex}/handlers/${i}`, handler: true }));
     const batches = computeBatches(names, play.rollout?.batch ?? play.serial);
+    // Check mode shows a rollout's batch plan before anything runs.
+    if (play.rollout && run.check && batches.length > 0) run.bus.emit({ type: 'rollout:plan', play: play.name, batches: batches.map((b) => b.slice()) });
     for (const [b, batch] of batches.entries()) {
       if (run.signal.aborted || aborted) break;
-      if (batches.length > 1) run.bus.emit({ type: 'batch:start', play: play.name, batch: b + 1, hosts: batch });
+      if (play.rollout) run.bus.emit({ type: 'rollout:batch', play: play.name, batch: b + 1, total: batches.length, hosts: batch });
+      else if (batches.length > 1) run.bus.emit({ type: 'batch:start', play: play.name, batch: b + 1, hosts: batch });
       const pc: PlayContext = {
         run,
         play,

@@ -167,7 +167,8 @@ async function rollout(o: {
   for (const [n, h] of result.hosts) counts[n] = h.counts;
   const warnings = events.flatMap((e) => (e.type === 'warning' ? [e.msg] : []));
   const done = events.flatMap((e) => (e.type === 'task:done' ? [`${e.host} ${e.task.name} ${e.outcome.status}`] : []));
-  return { w, result, exit: exitCode(counts, result.interrupted, false), warnings, done, events };
+  const ro = events.filter((e) => e.type.startsWith('rollout:') && e.type !== 'rollout:batch');
+  return { w, result, exit: exitCode(counts, result.interrupted, false), warnings, done, events, ro };
 }
 
 const drain = { nginx_lb: { host: 'lb1', name: 'web' }, backend: '{{ inventory_hostname }}:8080', timeout: 0 };
@@ -201,8 +202,10 @@ describe('rollout batches', () => {
     expect(r.done).toContain('h1 rollout: drain on lb1 (web) changed');
     expect(r.done).toContain('h1 rollout: health gate ok');
     expect(r.done).toContain('h1 rollout: re-enable on lb1 (web) changed');
-    const batches = r.events.flatMap((e) => (e.type === 'batch:start' ? [e.hosts] : []));
-    expect(batches).toEqual([['h1'], ['h2', 'h3']]);
+    const batches = r.events.flatMap((e) => (e.type === 'rollout:batch' ? [`${e.batch}/${e.total} ${e.hosts.join(',')}`] : []));
+    expect(batches).toEqual(['1/2 h1', '2/2 h2,h3']);
+    expect(r.events.some((e) => e.type === 'batch:start')).toBe(false);
+    expect(r.ro).toEqual([]);
     for (const h of r.result.hosts.values()) expect(h.undoLog).toEqual([]);
   });
 
@@ -226,15 +229,31 @@ describe('rollout batches', () => {
     expect(r.w.files.h1).toBe('old');
     expect(r.exit).toBe(4);
     expect(r.done).toContain('h1 undo: app: version=bad changed');
-    expect(r.warnings).toHaveLength(1);
-    expect(r.warnings[0]).toMatch(/rollout batch 1 failed on h1; rolled back; h1: app: version=bad \(app\), conf: content=new \(conf\); h1 cannot undo: command: \/bin\/true \(command\); no further batches run/);
+    expect(r.warnings).toEqual([]);
+    expect(r.ro).toEqual([
+      { type: 'rollout:failed', play: 'web', batch: 1, hosts: ['h1'], action: 'rollback' },
+      {
+        type: 'rollout:rolled_back',
+        play: 'web',
+        batch: 1,
+        host: 'h1',
+        undone: ['app: version=bad (app)', 'conf: content=new (conf)'],
+        notUndoable: ['command: /bin/true (command)'],
+        undoFailed: [],
+      },
+    ]);
+    expect(r.events.filter((e) => e.type === 'rollout:batch')).toHaveLength(1);
   });
 
   it('halt: the failed canary stays drained (and the output says so), no later batch', async () => {
     const r = await rollout({ tasks: deploy('bad'), rollout: { batch: 1, drain, health_check: gate, on_failure: 'halt' } });
     expect(r.w.log).toEqual(['lb@lb1 web h1:8080 drained', 'app h1 bad', 'health h1 bad', 'discard h1']);
     expect(r.exit).toBe(4);
-    expect(r.warnings).toEqual(['play "web": rollout batch 1 failed on h1; left drained on the LB: h1; on_failure: halt, no further batches run']);
+    expect(r.warnings).toEqual([]);
+    expect(r.ro).toEqual([
+      { type: 'rollout:failed', play: 'web', batch: 1, hosts: ['h1'], action: 'halt' },
+      { type: 'rollout:drained_left', play: 'web', batch: 1, hosts: ['h1'], reason: 'failed' },
+    ]);
   });
 
   it('continue: the failed host stays drained, later batches run', async () => {
@@ -249,7 +268,11 @@ describe('rollout batches', () => {
       'lb@lb1 web h3:8080 active',
     ]);
     expect(r.exit).toBe(4);
-    expect(r.warnings).toEqual(['play "web": rollout batch 1 failed on h1; left drained on the LB: h1; on_failure: continue']);
+    expect(r.warnings).toEqual([]);
+    expect(r.ro).toEqual([
+      { type: 'rollout:failed', play: 'web', batch: 1, hosts: ['h1'], action: 'continue' },
+      { type: 'rollout:drained_left', play: 'web', batch: 1, hosts: ['h1'], reason: 'failed' },
+    ]);
   });
 
   it('max_fail_percentage must be exceeded: 1 of 3 failing under 50% is not a failed batch', async () => {
@@ -262,6 +285,7 @@ describe('rollout batches', () => {
     expect(r.w.log.filter((l) => l.includes('active'))).toEqual(['lb@lb1 web h1:8080 active', 'lb@lb1 web h3:8080 active']);
     expect(r.w.log.some((l) => l.startsWith('undo'))).toBe(false);
     expect(r.warnings).toEqual([]);
+    expect(r.ro).toEqual([]);
     expect(r.exit).toBe(4);
   });
 });
@@ -278,6 +302,12 @@ describe('rollout in check mode', () => {
       'h1 rollout: re-enable on lb1 (web) changed',
     ]);
     expect(r.exit).toBe(0);
+    // the batch plan comes before any task
+    const first = r.events.findIndex((e) => e.type === 'task:start');
+    const plan = r.events.findIndex((e) => e.type === 'rollout:plan');
+    expect(plan).toBeGreaterThan(-1);
+    expect(plan).toBeLessThan(first);
+    expect(r.events[plan]).toEqual({ type: 'rollout:plan', play: 'web', batches: [['h1'], ['h2', 'h3']] });
   });
 });
 
@@ -293,7 +323,8 @@ describe('rollout interrupted', () => {
       signal: ac.signal,
     });
     expect([...r.w.log]).toEqual(['lb@lb1 web h1:8080 drained', 'app h1 v2']);
-    expect(r.warnings).toEqual(['play "web": rollout interrupted in batch 1; left drained on the LB: h1']);
+    expect(r.warnings).toEqual([]);
+    expect(r.ro).toEqual([{ type: 'rollout:drained_left', play: 'web', batch: 1, hosts: ['h1'], reason: 'interrupted' }]);
     expect(r.result.interrupted).toBe(true);
   });
 });
