@@ -10,6 +10,10 @@ import { exitCode } from '../../../src/engine/pass.js';
 import type { RunContext } from '../../../src/executor/context.js';
 import { rolloutConfig } from '../../../src/rollout/config.js';
 import { runPlaybook } from '../../../src/rollout/run.js';
+import { plainReporter } from '../../../src/report/plain.js';
+import { recapTable } from '../../../src/report/recap.js';
+import { ReportCollector } from '../../../src/report/report-file.js';
+import { makeStyle } from '../../../src/report/style.js';
 import { FakeTransport } from '../../support/fake-transport.js';
 
 /**
@@ -94,7 +98,27 @@ function standIns(w: World): ModuleDefinition<any, any>[] {
       return {};
     },
   });
-  return [app, conf, lb, health];
+  // Stand-in docker_container: its result and change lines have the real module's form.
+  const container = defineModule<{ name: string; image: string }>({
+    name: 'docker_container',
+    description: 'stand-in container with undo',
+    schema: { type: 'object', properties: { name: { type: 'string' }, image: { type: 'string' } }, required: ['name', 'image'] },
+    async plan(ctx, p) {
+      const now = w.version[ctx.host];
+      return now === p.image ? { changes: [], result: { container: 'c1', image: p.image } } : { changes: [{ field: 'image', before: `${now} (aaaa)`, after: `${p.image} (bbbb)` }] };
+    },
+    async apply(ctx, p) {
+      const prev = w.version[ctx.host];
+      w.version[ctx.host] = p.image;
+      w.log.push(`container ${ctx.host} ${p.image}`);
+      return { result: { container: 'c2', image: p.image }, ...(ctx.keepUndo ? { undo: { prev } } : {}) };
+    },
+    async undo(ctx, _p, undo) {
+      w.version[ctx.host] = (undo as { prev: string }).prev;
+      w.log.push(`undo container ${ctx.host}→${(undo as { prev: string }).prev}`);
+    },
+  });
+  return [app, conf, lb, health, container];
 }
 
 const inventoryText = (want: Record<string, string> = {}) =>
@@ -145,6 +169,10 @@ async function rollout(o: {
   const bus = new EventBus();
   const events: RunEvent[] = [];
   bus.subscribe((e) => events.push(e));
+  const collector = new ReportCollector();
+  bus.subscribe(collector.subscriber);
+  const text: string[] = [];
+  bus.subscribe(plainReporter((l) => text.push(l), { diff: false, verbose: false, check: !!o.check }, makeStyle(false)));
   const run: RunContext = {
     playbook,
     inventory,
@@ -168,7 +196,8 @@ async function rollout(o: {
   const warnings = events.flatMap((e) => (e.type === 'warning' ? [e.msg] : []));
   const done = events.flatMap((e) => (e.type === 'task:done' ? [`${e.host} ${e.task.name} ${e.outcome.status}`] : []));
   const ro = events.filter((e) => e.type.startsWith('rollout:') && e.type !== 'rollout:batch');
-  return { w, result, exit: exitCode(counts, result.interrupted, false), warnings, done, events, ro };
+  const recap = recapTable(counts, makeStyle(false), collector.report.rollout);
+  return { w, result, exit: exitCode(counts, result.interrupted, false), warnings, done, events, ro, report: collector.report, text, recap };
 }
 
 const drain = { nginx_lb: { host: 'lb1', name: 'web' }, backend: '{{ inventory_hostname }}:8080', timeout: 0 };
@@ -326,5 +355,93 @@ describe('rollout interrupted', () => {
     expect(r.warnings).toEqual([]);
     expect(r.ro).toEqual([{ type: 'rollout:drained_left', play: 'web', batch: 1, hosts: ['h1'], reason: 'interrupted' }]);
     expect(r.result.interrupted).toBe(true);
+  });
+});
+
+describe('rollout in the output and the report', () => {
+  const img = (v: string) => `    - name: app container\n      docker_container: { name: app, image: "${v}" }\n`;
+
+  it('v1 → v2: plain text shows each batch with its hosts as it starts; report and recap name the image each host ends on', async () => {
+    const r = await rollout({ tasks: img('v2'), rollout: { batch: [1, 2], drain, health_check: gate, on_failure: 'rollback' } });
+    expect(r.w.version).toEqual({ h1: 'v2', h2: 'v2', h3: 'v2' });
+    const b1 = r.text.indexOf('batch 1/2: h1');
+    const b2 = r.text.indexOf('batch 2/2: h2, h3');
+    expect(b1).toBeGreaterThan(-1);
+    expect(b2).toBeGreaterThan(b1);
+    // batch 2 starts after batch 1's last task
+    expect(r.text.findIndex((l) => /h1 {2}rollout: re-enable/.test(l))).toBeLessThan(b2);
+    expect(r.report.rollout).toEqual({
+      plan: [],
+      batches: [
+        { play: 'web', batch: 1, total: 2, hosts: ['h1'] },
+        { play: 'web', batch: 2, total: 2, hosts: ['h2', 'h3'] },
+      ],
+      failed: [],
+      rolled_back: {},
+      drained_left: [],
+      versions: { h1: { 'app container': 'v2' }, h2: { 'app container': 'v2' }, h3: { 'app container': 'v2' } },
+    });
+    const summary = r.recap.split('\n').slice(r.recap.split('\n').indexOf('ROLLOUT'));
+    expect(summary).toEqual([
+      'ROLLOUT',
+      '"web": 2 of 2 batches ran',
+      'no batch failed',
+      'h1 ends on v2 (app container)',
+      'h2 ends on v2 (app container)',
+      'h3 ends on v2 (app container)',
+    ]);
+  });
+
+  it('rollback: text, recap and report name the failed batch, what was undone, what could not be, and the restored image', async () => {
+    const r = await rollout({
+      tasks: `${img('bad')}    - command: /bin/true\n`,
+      rollout: { batch: [1, 2], drain, health_check: gate, on_failure: 'rollback' },
+    });
+    expect(r.w.log).toContain('undo container h1→v1');
+    expect(r.exit).toBe(4);
+    expect(r.text).toContain('rollout batch 1 failed on h1; on_failure: rollback, no further batches run');
+    expect(r.text).toContain('rolled back h1: app container (docker_container); cannot undo: command: /bin/true (command)');
+    expect(r.report.rollout).toEqual({
+      plan: [],
+      batches: [{ play: 'web', batch: 1, total: 2, hosts: ['h1'] }],
+      failed: [{ play: 'web', batch: 1, hosts: ['h1'], action: 'rollback' }],
+      rolled_back: { h1: { undone: ['app container (docker_container)'], not_undoable: ['command: /bin/true (command)'], undo_failed: [] } },
+      drained_left: [],
+      versions: { h1: { 'app container': 'v1' } },
+    });
+    const summary = r.recap.split('\n').slice(r.recap.split('\n').indexOf('ROLLOUT'));
+    expect(summary).toEqual([
+      'ROLLOUT',
+      '"web": 1 of 2 batches ran',
+      'failed batch 1 ("web") on h1: rollback',
+      'rolled back h1: app container (docker_container); cannot undo: command: /bin/true (command)',
+      'h1 ends on v1 (app container)',
+    ]);
+  });
+
+  it('halt: the recap and report say which hosts are left drained', async () => {
+    const r = await rollout({ tasks: img('bad'), rollout: { batch: 1, drain, health_check: gate, on_failure: 'halt' } });
+    expect(r.text).toContain('left drained on the LB: h1');
+    expect(r.report.rollout?.drained_left).toEqual(['h1']);
+    expect(r.report.rollout?.versions).toEqual({ h1: { 'app container': 'bad' } });
+    expect(r.recap).toContain('failed batch 1 ("web") on h1: halt');
+    expect(r.recap).toContain('left drained on the LB: h1');
+  });
+
+  it('check mode prints the batch plan before any task, and the recap repeats it', async () => {
+    const r = await rollout({ check: true, tasks: img('v2'), rollout: { batch: [1, 2], drain, health_check: gate, on_failure: 'rollback' } });
+    const plan = r.text.indexOf('rollout plan for "web": batch 1/2: h1; batch 2/2: h2, h3');
+    expect(plan).toBeGreaterThan(-1);
+    expect(plan).toBeLessThan(r.text.findIndex((l) => /^(ok|changed|skipped|failed)\s/.test(l)));
+    expect(r.report.rollout?.plan).toEqual([{ play: 'web', batches: [['h1'], ['h2', 'h3']] }]);
+    expect(r.recap).toContain('plan "web": 1: h1; 2: h2, h3');
+    expect(r.w.version).toEqual({ h1: 'v1', h2: 'v1', h3: 'v1' });
+  });
+
+  it('a run without rollout events has no rollout object and no summary', () => {
+    const plain = new ReportCollector();
+    plain.subscriber({ type: 'play:start', play: 'x', index: 0, hosts: ['h1'] });
+    expect(plain.report.rollout).toBeUndefined();
+    expect(recapTable({}, makeStyle(false), plain.report.rollout)).toBe('RECAP: no hosts ran');
   });
 });
