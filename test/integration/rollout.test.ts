@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ssh } from '../fleet/fleet.mjs';
@@ -99,16 +99,22 @@ describe.skipIf(!fleet?.withDocker || (fleet?.hosts.length ?? 0) < 4)('rollout b
   it('v1 → v2: every request through the LB succeeds and every host ends on v2', async () => {
     const t0 = Date.now();
     const { result: r, served, failed } = await withClient(() =>
-      runbook(['play', PLAYBOOK, '-i', fleet.inventoryPath, '-e', 'image=runbook-app:v2', '--output', 'json'], { timeoutMs: 300_000 }),
+      runbook(['play', PLAYBOOK, '-i', fleet.inventoryPath, '-e', 'image=runbook-app:v2', '--output', 'json', '--report', path.join(dir, 'v2.json')], { timeoutMs: 300_000 }),
     );
     const wall = (Date.now() - t0) / 1000;
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(failed).toBe(0);
     expect(served).toBeGreaterThan(0);
     for (const h of WEB) expect(await version(h)).toBe('v2');
-    const batches = r.events.filter((e) => e.type === 'batch:start').map((e) => e.hosts);
+    const batches = r.events.filter((e) => e.type === 'rollout:batch').map((e) => e.hosts);
     const rest = WEB.slice(1);
-    expect(batches).toEqual([[WEB[0]], ...Array.from({ length: Math.ceil(rest.length / 2) }, (_, i) => rest.slice(2 * i, 2 * i + 2))]);
+    const planned = [[WEB[0]], ...Array.from({ length: Math.ceil(rest.length / 2) }, (_, i) => rest.slice(2 * i, 2 * i + 2))];
+    expect(batches).toEqual(planned);
+    const report = JSON.parse(readFileSync(path.join(dir, 'v2.json'), 'utf8'));
+    expect(report.rollout.batches.map((b: { hosts: string[] }) => b.hosts)).toEqual(planned);
+    expect(report.rollout.failed).toEqual([]);
+    expect(report.rollout.drained_left).toEqual([]);
+    for (const h of WEB) expect(report.rollout.versions[h]['app container']).toMatch(/runbook-app:v2$/);
     const steps = r.events.filter((e) => e.type === 'task:done' && e.host === WEB[0]).map((e) => `${e.task.name}: ${e.outcome.status}`);
     expect(steps).toEqual([
       `rollout: drain on ${LB} (app): changed`,
@@ -124,7 +130,7 @@ describe.skipIf(!fleet?.withDocker || (fleet?.hosts.length ?? 0) < 4)('rollout b
   it('to the broken image: the canary fails its gate, is rolled back to v2 and re-enabled; no later batch; zero client errors; exit 4', async () => {
     const t0 = Date.now();
     const { result: r, served, failed } = await withClient(() =>
-      runbook(['play', PLAYBOOK, '-i', fleet.inventoryPath, '-e', 'image=runbook-app:bad', '--output', 'json'], { timeoutMs: 300_000 }),
+      runbook(['play', PLAYBOOK, '-i', fleet.inventoryPath, '-e', 'image=runbook-app:bad', '--output', 'json', '--report', path.join(dir, 'bad.json')], { timeoutMs: 300_000 }),
     );
     const wall = (Date.now() - t0) / 1000;
     expect(r.code, r.stdout + r.stderr).toBe(4);
@@ -141,8 +147,14 @@ describe.skipIf(!fleet?.withDocker || (fleet?.hosts.length ?? 0) < 4)('rollout b
       `rollout: re-enable on ${LB} (app): changed`,
     ]);
     expect(r.events.filter((e) => e.type === 'task:done' && e.host !== WEB[0])).toEqual([]);
-    const warn = r.events.filter((e) => e.type === 'warning').map((e) => e.msg).join('\n');
-    expect(warn).toMatch(/rollout batch 1 failed on h1; rolled back; h1: app container \(docker_container\); no further batches run/);
+    expect(r.events.filter((e) => e.type === 'rollout:failed').map((e) => [e.batch, e.hosts, e.action])).toEqual([[1, [WEB[0]], 'rollback']]);
+    const report = JSON.parse(readFileSync(path.join(dir, 'bad.json'), 'utf8'));
+    expect(report.rollout.failed).toEqual([{ play: 'rollout app', batch: 1, hosts: [WEB[0]], action: 'rollback' }]);
+    expect(report.rollout.rolled_back).toEqual({ [WEB[0]!]: { undone: ['app container (docker_container)'], not_undoable: [], undo_failed: [] } });
+    expect(report.rollout.drained_left).toEqual([]);
+    // the canary ends on the restored image
+    expect(Object.keys(report.rollout.versions)).toEqual([WEB[0]]);
+    expect(report.rollout.versions[WEB[0]!]['app container']).toMatch(/runbook-app:v2$/);
     // h1 takes traffic again
     expect(await on(LB, `grep -c 'server .*:${APP_PORT}' /etc/nginx/conf.d/app.conf`)).toBe(String(WEB.length));
     expect(await on(LB, `grep -c 'down' /etc/nginx/conf.d/app.conf || :`)).toBe('0');
