@@ -64,7 +64,7 @@ export type RunEvent =
   | { type: 'host:unreachable'; play: string; host: string; task?: TaskRef; msg: string }
   | { type: 'play:end'; play: string; index: number }
   /** A rollout's batches, before any runs (check mode). */
-  | { type: 'rollout:plan'; play: string; batches: string[][] }
+  | { type: 'rollout:plan'; play: string; batches: string[][]; notUndoable: string[] }
   /** A rollout batch starts: its number, of how many, and its hosts. */
   | { type: 'rollout:batch'; play: string; batch: number; total: number; hosts: string[] }
   /** A batch failed past max_fail_percentage; what the rollout does about it (on_failure). */

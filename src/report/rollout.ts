@@ -4,7 +4,7 @@ import type { Style } from './style.js';
 /** The rollout facts of a run, as the `--report` file's `rollout` object and the recap show them. */
 export interface RolloutReport {
   /** Check mode: the batches each rollout play would run, in order. */
-  plan: { play: string; batches: string[][] }[];
+  plan: { play: string; batches: string[][]; not_undoable: string[] }[];
   batches: { play: string; batch: number; total: number; hosts: string[] }[];
   failed: { play: string; batch: number; hosts: string[]; action: 'halt' | 'continue' | 'rollback' }[];
   /** Per host: tasks undone (newest first), changed tasks that could not be undone, undo steps that failed. */
@@ -38,7 +38,7 @@ export class RolloutCollector {
     switch (e.type) {
       case 'rollout:plan':
         this.seen = true;
-        r.plan.push({ play: e.play, batches: e.batches });
+        r.plan.push({ play: e.play, batches: e.batches, not_undoable: e.notUndoable });
         break;
       case 'rollout:batch':
         this.seen = true;
@@ -98,7 +98,11 @@ export function imageBefore(changes: readonly string[], image: string): string {
 export function rolloutEventLine(e: RunEvent, style: Style): string | undefined {
   switch (e.type) {
     case 'rollout:plan':
-      return style.bold(`rollout plan for "${e.play}": `) + e.batches.map((b, i) => `batch ${i + 1}/${e.batches.length}: ${b.join(', ')}`).join('; ');
+      return (
+        style.bold(`rollout plan for "${e.play}": `) +
+        e.batches.map((b, i) => `batch ${i + 1}/${e.batches.length}: ${b.join(', ')}`).join('; ') +
+        (e.notUndoable.length ? style.yellow(`; a rollback cannot undo: ${e.notUndoable.join(', ')}`) : '')
+      );
     case 'rollout:batch':
       return style.bold(`batch ${e.batch}/${e.total}: ${e.hosts.join(', ')}`);
     case 'rollout:failed':
@@ -123,7 +127,10 @@ function rolledBackLine(host: string, undone: string[], notUndoable: string[], u
 export function rolloutSummary(r: RolloutReport | undefined, style: Style): string[] {
   if (!r) return [];
   const lines = [style.bold('ROLLOUT')];
-  for (const p of r.plan) lines.push(`plan "${p.play}": ${p.batches.map((b, i) => `${i + 1}: ${b.join(', ')}`).join('; ')}`);
+  for (const p of r.plan) {
+    lines.push(`plan "${p.play}": ${p.batches.map((b, i) => `${i + 1}: ${b.join(', ')}`).join('; ')}`);
+    if (p.not_undoable.length) lines.push(style.yellow(`a rollback cannot undo: ${p.not_undoable.join(', ')}`));
+  }
   const ran = new Map<string, number>();
   for (const b of r.batches) ran.set(b.play, Math.max(ran.get(b.play) ?? 0, b.batch));
   for (const [play, n] of ran) {

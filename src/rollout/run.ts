@@ -55,7 +55,9 @@ export async function runPlaybook(run: RunContext, limitPattern?: string): Promi
     const handlers: ScheduledTask[] = play.handlers.map((task, i) => ({ task, id: `${playIndex}/handlers/${i}`, handler: true }));
     const batches = computeBatches(names, play.rollout?.batch ?? play.serial);
     // Check mode shows a rollout's batch plan before anything runs.
-    if (play.rollout && run.check && batches.length > 0) run.bus.emit({ type: 'rollout:plan', play: play.name, batches: batches.map((b) => b.slice()) });
+    if (play.rollout && run.check && batches.length > 0) {
+      run.bus.emit({ type: 'rollout:plan', play: play.name, batches: batches.map((b) => b.slice()), notUndoable: notUndoableTasks(play, playIndex, run) });
+    }
     for (const [b, batch] of batches.entries()) {
       if (run.signal.aborted || aborted) break;
       if (play.rollout) run.bus.emit({ type: 'rollout:batch', play: play.name, batch: b + 1, total: batches.length, hosts: batch });
@@ -124,4 +126,15 @@ function wrapThreshold(runner: TaskRunner, check: () => void): TaskRunner {
       return o;
     },
   };
+}
+
+/** The play's tasks whose module keeps no undo record: a rollback could not reverse them (named in the plan). */
+function notUndoableTasks(play: Play, playIndex: number, run: RunContext): string[] {
+  const names: string[] = [];
+  for (const section of SECTIONS) {
+    for (const { task } of sectionTasks(play, playIndex, section, run)) {
+      if (!run.modules.get(task.module)?.undo) names.push(`${task.name} (${task.module})`);
+    }
+  }
+  return names;
 }

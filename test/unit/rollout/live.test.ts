@@ -9,7 +9,7 @@ describe('live view of a rollout', () => {
     const live = new LiveReporter((s) => out.push(s), { diff: false, verbose: false, check: true }, makeStyle(false));
     const events: RunEvent[] = [
       { type: 'play:start', play: 'web', index: 0, hosts: ['h1', 'h2', 'h3'] },
-      { type: 'rollout:plan', play: 'web', batches: [['h1'], ['h2', 'h3']] },
+      { type: 'rollout:plan', play: 'web', batches: [['h1'], ['h2', 'h3']], notUndoable: [] },
       { type: 'rollout:batch', play: 'web', batch: 1, total: 2, hosts: ['h1'] },
       { type: 'rollout:failed', play: 'web', batch: 1, hosts: ['h1'], action: 'rollback' },
       { type: 'rollout:rolled_back', play: 'web', batch: 1, host: 'h1', undone: ['app (docker_container)'], notUndoable: ['restart (command)'], undoFailed: [] },

@@ -336,7 +336,7 @@ describe('rollout in check mode', () => {
     const plan = r.events.findIndex((e) => e.type === 'rollout:plan');
     expect(plan).toBeGreaterThan(-1);
     expect(plan).toBeLessThan(first);
-    expect(r.events[plan]).toEqual({ type: 'rollout:plan', play: 'web', batches: [['h1'], ['h2', 'h3']] });
+    expect(r.events[plan]).toEqual({ type: 'rollout:plan', play: 'web', batches: [['h1'], ['h2', 'h3']], notUndoable: [] });
   });
 });
 
@@ -429,12 +429,18 @@ describe('rollout in the output and the report', () => {
   });
 
   it('check mode prints the batch plan before any task, and the recap repeats it', async () => {
-    const r = await rollout({ check: true, tasks: img('v2'), rollout: { batch: [1, 2], drain, health_check: gate, on_failure: 'rollback' } });
-    const plan = r.text.indexOf('rollout plan for "web": batch 1/2: h1; batch 2/2: h2, h3');
+    const r = await rollout({
+      check: true,
+      tasks: `${img('v2')}    - command: /bin/true\n`,
+      rollout: { batch: [1, 2], drain, health_check: gate, on_failure: 'rollback' },
+    });
+    // a task a rollback could not reverse is named in the plan, before anything runs
+    const plan = r.text.indexOf('rollout plan for "web": batch 1/2: h1; batch 2/2: h2, h3; a rollback cannot undo: command: /bin/true (command)');
     expect(plan).toBeGreaterThan(-1);
     expect(plan).toBeLessThan(r.text.findIndex((l) => /^(ok|changed|skipped|failed)\s/.test(l)));
-    expect(r.report.rollout?.plan).toEqual([{ play: 'web', batches: [['h1'], ['h2', 'h3']] }]);
+    expect(r.report.rollout?.plan).toEqual([{ play: 'web', batches: [['h1'], ['h2', 'h3']], not_undoable: ['command: /bin/true (command)'] }]);
     expect(r.recap).toContain('plan "web": 1: h1; 2: h2, h3');
+    expect(r.recap).toContain('a rollback cannot undo: command: /bin/true (command)');
     expect(r.w.version).toEqual({ h1: 'v1', h2: 'v1', h3: 'v1' });
   });
 
