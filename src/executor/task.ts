@@ -8,7 +8,7 @@ import type { Become } from '../transport/types.js';
 import type { PlayContext, RunContext } from './context.js';
 import { readLocalFile } from './context.js';
 import { dockerOver } from './docker.js';
-import type { HostState } from './host-state.js';
+import type { HostState, UndoEntry } from './host-state.js';
 import { OMIT, validateParams } from './params.js';
 import type { Vars } from './vars.js';
 import { layeredVars, withVars } from './vars.js';
@@ -415,6 +415,30 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
+ * The module context for replaying or dropping one undo entry: on the host and with the become
+ * the original task had, never in check mode, with nothing left to template.
+ */
+export function undoEntryContext(run: RunContext, host: HostState, e: UndoEntry, log: (m: string) => void = () => {}): ModuleContext {
+  const { transport, become } = e;
+  return {
+    host: e.target,
+    vars: host.inventoryVars,
+    transport,
+    become,
+    run: (cmd, opts) => transport.exec(cmd, { become, signal: run.abort, ...opts }),
+    docker: () => (run.docker ? run.docker.get(e.target, transport, become) : dockerOver(transport, become ? { become } : {})),
+    check: false,
+    diff: false,
+    keepUndo: false,
+    signal: run.abort,
+    playbookDir: run.playbook.dir,
+    readLocalFile: (p, sub) => readLocalFile(run.playbook.dir, p, sub),
+    render: (text) => text,
+    log,
+  };
+}
+
+/**
  * Drop what a host's undo records keep on it (a replaced container, kept for a rollback), once
  * the run or rollout batch is done with them; empties the log. Failures are reported as warnings.
  */
@@ -423,25 +447,7 @@ export async function discardUndoLog(run: RunContext, host: HostState): Promise<
   for (const e of entries) {
     const mod = run.modules.get(e.module);
     if (!mod?.discard) continue;
-    const vars = host.inventoryVars;
-    const transport = e.transport;
-    const become = e.become;
-    const ctx: ModuleContext = {
-      host: e.target,
-      vars,
-      transport,
-      become,
-      run: (cmd, opts) => transport.exec(cmd, { become, signal: run.abort, ...opts }),
-      docker: () => (run.docker ? run.docker.get(e.target, transport, become) : dockerOver(transport, become ? { become } : {})),
-      check: false,
-      diff: false,
-      keepUndo: false,
-      signal: run.abort,
-      playbookDir: run.playbook.dir,
-      readLocalFile: (p, sub) => readLocalFile(run.playbook.dir, p, sub),
-      render: (text) => text,
-      log: () => {},
-    };
+    const ctx = undoEntryContext(run, host, e);
     try {
       await mod.discard(ctx, e.params, e.undo);
     } catch (err) {

@@ -1,8 +1,6 @@
-import type { ModuleContext } from '../core/module.js';
 import type { TaskRef } from '../core/types.js';
 import type { PlayContext } from '../executor/context.js';
-import { readLocalFile } from '../executor/context.js';
-import { dockerOver } from '../executor/docker.js';
+import { undoEntryContext } from '../executor/task.js';
 import type { HostState, UndoEntry } from '../executor/host-state.js';
 
 /** What replaying one host's undo log did. */
@@ -13,28 +11,6 @@ export interface UndoReport {
   failed: string[];
 }
 
-function undoContext(pc: PlayContext, host: HostState, e: UndoEntry): ModuleContext {
-  const run = pc.run;
-  const { transport, become } = e;
-  return {
-    host: e.target,
-    vars: host.inventoryVars,
-    transport,
-    become,
-    run: (cmd, opts) => transport.exec(cmd, { become, signal: run.abort, ...opts }),
-    docker: () => (run.docker ? run.docker.get(e.target, transport, become) : dockerOver(transport, become ? { become } : {})),
-    check: false,
-    diff: false,
-    keepUndo: false,
-    signal: run.abort,
-    playbookDir: run.playbook.dir,
-    readLocalFile: (p, sub) => readLocalFile(run.playbook.dir, p, sub),
-    render: (text) => text,
-    log: (m) => {
-      if (run.verbose) run.bus.emit({ type: 'warning', msg: m, host: host.name });
-    },
-  };
-}
 
 /**
  * Undo what a host's tasks applied, newest first, from its undo log, each on the host and with
@@ -53,7 +29,13 @@ export async function replayUndoLog(pc: PlayContext, host: HostState): Promise<U
     let msg: string | undefined;
     try {
       if (!mod?.undo) throw new Error(`module ${e.module} cannot undo`);
-      await mod.undo(undoContext(pc, host, e), e.params, e.undo);
+      await mod.undo(
+        undoEntryContext(run, host, e, (m) => {
+          if (run.verbose) run.bus.emit({ type: 'warning', msg: m, host: host.name });
+        }),
+        e.params,
+        e.undo,
+      );
     } catch (err) {
       msg = (err as Error).message ?? String(err);
     }
