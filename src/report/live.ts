@@ -14,6 +14,9 @@ interface HostRow {
   lastFailure?: string;
   /** The rollout batch the host is in ("batch 1/3"). */
   batch?: string;
+  /** A task has started on the host (a later batch's hosts wait, and may never start). */
+  started?: boolean;
+  ended?: boolean;
 }
 
 /**
@@ -46,6 +49,7 @@ export class LiveReporter {
         const row = this.rows.get(e.host);
         if (row) {
           row.current = e.task.handler ? `handler ${e.task.name}` : e.task.name;
+          row.started = true;
           this.retitle(e.host, row);
         }
         break;
@@ -62,7 +66,10 @@ export class LiveReporter {
         this.grouped = new Map();
         for (const [host, row] of this.rows) {
           row.current = undefined;
+          row.ended = true;
           this.retitle(host, row);
+          // A host of a batch that never started is shown as skipped, not as a success.
+          if (!row.started && row.wrapper?.title) row.wrapper.skip(row.wrapper.title);
           row.finish(row.counts.failed || row.counts.unreachable ? new Error(row.lastFailure ?? 'failed') : undefined);
         }
         break;
@@ -151,7 +158,9 @@ export class LiveReporter {
       c.unreachable ? this.style.red('unreachable') : '',
       c.skipped ? this.style.cyan(`skipped ${c.skipped}`) : '',
     ].filter(Boolean);
-    const now = row.current ? this.style.dim(` ▸ ${row.current}`) : this.style.dim(` ${formatMs(c.timeMs)}`);
+    const now = row.current
+      ? this.style.dim(` ▸ ${row.current}`)
+      : this.style.dim(row.started ? ` ${formatMs(c.timeMs)}` : row.ended ? ' not run' : ' waiting');
     const width = Math.max(...[...this.rows.keys()].map((h) => h.length));
     const batch = row.batch ? this.style.dim(`[${row.batch}] `) : '';
     row.wrapper.title = `${host.padEnd(width)}  ${batch}${tallies.join(' · ')}${now}`;
