@@ -1,14 +1,14 @@
 import path from 'node:path';
 import { EXIT } from '../core/types.js';
 import { prepare } from '../engine/prepare.js';
-import { runPass, shownPath, writeJson, type PassResult } from '../engine/pass.js';
+import { runPass, writeJson, type PassResult } from '../engine/pass.js';
 import { withSession } from '../engine/session.js';
 import { hostSummary } from '../journal/journal.js';
 import { notify } from '../report/notify.js';
 import { unifiedDiff } from '../report/diff.js';
 import type { ReportTask, RunReport } from '../report/report-file.js';
 import { colorDiff, makeStyle } from '../report/style.js';
-import { commandLineOf, listPlaybook, type CliIO, type PlayOptions } from './play.js';
+import { answeredBeforeRun, sessionOptions, splitList, type CliIO, type PlayOptions } from './play.js';
 
 export interface DriftOptions extends Omit<PlayOptions, 'check' | 'detailedExitcode'> {
   fix?: boolean;
@@ -35,7 +35,6 @@ export interface DriftReport extends RunReport {
   };
 }
 
-const splitList = (s?: string) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : []);
 
 /** Tasks of a check pass that would change, per host (handlers are consequences, not drift). */
 export function driftedTasks(report: RunReport): Record<string, DriftedTask[]> {
@@ -54,26 +53,12 @@ const pairs = (d: Record<string, DriftedTask[]>) => Object.entries(d).flatMap(([
 /** `runbook drift`: check every host, report what would change; with --fix, correct and re-check. */
 export async function driftCommand(playbookArg: string, opts: DriftOptions, io: CliIO): Promise<number> {
   const { playbook, inventory, extraVars } = await prepare(playbookArg, opts, io);
-  if (opts.syntaxCheck) {
-    io.out(`playbook: ${shownPath(io.cwd, playbook.path)}: syntax OK`);
-    return EXIT.OK;
-  }
-  if (opts.listHosts || opts.listTasks) {
-    listPlaybook(playbook, inventory, opts, { tags: splitList(opts.tags), skipTags: splitList(opts.skipTags) }, io);
-    return EXIT.OK;
-  }
+  const answered = answeredBeforeRun(playbook, inventory, opts, io);
+  if (answered !== undefined) return answered;
   const style = makeStyle(io.color && opts.output === 'text');
   const text = opts.output === 'text';
   return withSession(
-    {
-      cwd: io.cwd,
-      kind: 'drift',
-      command: commandLineOf(io),
-      playbook: shownPath(io.cwd, playbook.path),
-      inventorySource: inventory.source,
-      lockWait: opts.lockWait ?? 0,
-      say: io.err,
-    },
+    sessionOptions('drift', playbook, inventory, opts, io),
     async ({ runId, journal }) => {
       const started = Date.now();
       const pass = (check: boolean, limit: string | undefined): Promise<PassResult> =>

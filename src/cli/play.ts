@@ -7,7 +7,7 @@ import type { Inventory } from '../inventory/types.js';
 import type { Playbook } from '../playbook/types.js';
 import { prepare } from '../engine/prepare.js';
 import { exitCode, runPass, shownPath, writeJson } from '../engine/pass.js';
-import { withSession } from '../engine/session.js';
+import { withSession, type SessionOptions } from '../engine/session.js';
 import { hostSummary } from '../journal/journal.js';
 import { playHosts } from '../rollout/run.js';
 
@@ -47,30 +47,44 @@ export interface CliIO {
   argv?: string[];
 }
 
-const splitList = (s?: string) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : []);
+export const splitList = (s?: string) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : []);
 
-export async function playCommand(playbookArg: string, opts: PlayOptions, io: CliIO): Promise<number> {
-  const { playbook, inventory, extraVars } = await prepare(playbookArg, opts, io);
-  const filter = { tags: splitList(opts.tags), skipTags: splitList(opts.skipTags) };
+/**
+ * What play and drift do before any host: `--syntax-check` and the listings answer and stop
+ * (an exit code); otherwise undefined, and the run goes on.
+ */
+export function answeredBeforeRun(playbook: Playbook, inventory: Inventory, opts: PlayOptions, io: CliIO): number | undefined {
   if (opts.syntaxCheck) {
     io.out(`playbook: ${shownPath(io.cwd, playbook.path)}: syntax OK`);
     return EXIT.OK;
   }
   if (opts.listHosts || opts.listTasks) {
-    listPlaybook(playbook, inventory, opts, filter, io);
+    listPlaybook(playbook, inventory, opts, { tags: splitList(opts.tags), skipTags: splitList(opts.skipTags) }, io);
     return EXIT.OK;
   }
+  return undefined;
+}
+
+/** The lock and journal session of a play or drift run. */
+export function sessionOptions(kind: SessionOptions['kind'], playbook: Playbook, inventory: Inventory, opts: Pick<PlayOptions, 'lockWait'>, io: CliIO): SessionOptions {
+  return {
+    cwd: io.cwd,
+    kind,
+    command: commandLineOf(io),
+    playbook: shownPath(io.cwd, playbook.path),
+    inventorySource: inventory.source,
+    lockWait: opts.lockWait ?? 0,
+    say: io.err,
+  };
+}
+
+export async function playCommand(playbookArg: string, opts: PlayOptions, io: CliIO): Promise<number> {
+  const { playbook, inventory, extraVars } = await prepare(playbookArg, opts, io);
+  const answered = answeredBeforeRun(playbook, inventory, opts, io);
+  if (answered !== undefined) return answered;
   const check = !!opts.check;
   return withSession(
-    {
-      cwd: io.cwd,
-      kind: 'play',
-      command: commandLineOf(io),
-      playbook: shownPath(io.cwd, playbook.path),
-      inventorySource: inventory.source,
-      lockWait: opts.lockWait ?? 0,
-      say: io.err,
-    },
+    sessionOptions('play', playbook, inventory, opts, io),
     async ({ runId, journal }) => {
       const pass = await runPass(
         {
@@ -81,8 +95,8 @@ export async function playCommand(playbookArg: string, opts: PlayOptions, io: Cl
           diff: !!opts.diff,
           verbose: opts.verbose > 0,
           forks: opts.forks,
-          tags: filter.tags,
-          skipTags: filter.skipTags,
+          tags: splitList(opts.tags),
+          skipTags: splitList(opts.skipTags),
           limit: opts.limit,
           output: opts.output,
           detailedExitcode: !!opts.detailedExitcode,
