@@ -280,6 +280,17 @@ function scratchDir(files: Record<string, string>): string {
   return dir;
 }
 
+/** Load `dir/playbook.yml` as the CLI would, quietly, with these modules. */
+export function prepareFixture(
+  dir: string,
+  opts: PlayOptions,
+  modules: ReadonlyMap<string, ModuleDefinition<any, any>>,
+  signal: AbortSignal,
+  abort: AbortSignal = signal,
+): ReturnType<typeof prepare> {
+  return prepare(path.join(dir, 'playbook.yml'), opts, { cwd: dir, out: () => {}, err: () => {}, isTTY: false, color: false, modules, signal, abort });
+}
+
 export async function runEngine(o: HarnessOptions): Promise<HarnessResult> {
   const dir = scratchDir({
     'playbook.yml': o.playbook,
@@ -306,16 +317,7 @@ export async function runEngine(o: HarnessOptions): Promise<HarnessResult> {
   };
   const signal = o.signal ?? new AbortController().signal;
   const abort = o.abort ?? new AbortController().signal;
-  const { playbook, inventory, extraVars } = await prepare(path.join(dir, 'playbook.yml'), opts, {
-    cwd: dir,
-    out: () => {},
-    err: () => {},
-    isTTY: false,
-    color: false,
-    modules,
-    signal,
-    abort,
-  });
+  const { playbook, inventory, extraVars } = await prepareFixture(dir, opts, modules, signal, abort);
 
   const bus = new EventBus();
   const events: RunEvent[] = [];

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { defineModule, type ModuleDefinition } from '../../../src/core/module.js';
 import { ModuleError } from '../../../src/core/errors.js';
 import { EventBus, type HostCounts, type RunEvent } from '../../../src/core/types.js';
-import { prepare, type PlayOptions } from '../../../src/cli/play.js';
+import type { PlayOptions } from '../../../src/cli/play.js';
+import { prepareFixture } from '../../support/engine-harness.js';
 import { exitCode } from '../../../src/engine/pass.js';
 import type { RunContext } from '../../../src/executor/context.js';
 import { rolloutConfig } from '../../../src/rollout/config.js';
@@ -153,16 +154,7 @@ async function rollout(o: {
   const signal = o.signal ?? new AbortController().signal;
   const abort = new AbortController().signal;
   const opts = { inventory: path.join(dir, 'inventory.yml'), check: !!o.check, output: 'json', forks: 5, verbose: 0, extraVars: [] } as unknown as PlayOptions;
-  const { playbook, inventory, extraVars } = await prepare(path.join(dir, 'playbook.yml'), opts, {
-    cwd: dir,
-    out: () => {},
-    err: () => {},
-    isTTY: false,
-    color: false,
-    modules,
-    signal: abort,
-    abort,
-  });
+  const { playbook, inventory, extraVars } = await prepareFixture(dir, opts, modules, abort);
   // The rollout is set on the loaded play (its load-time form is tested in config.test.ts).
   playbook.plays[0]!.rollout = rolloutConfig(o.rollout);
   const transports = new Map<string, FakeTransport>();

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defineModule, type ModuleDefinition } from '../../../../src/core/module.js';
 import { EventBus } from '../../../../src/core/types.js';
-import { prepare, type PlayOptions } from '../../../../src/cli/play.js';
+import type { PlayOptions } from '../../../../src/cli/play.js';
+import { prepareFixture } from '../../../support/engine-harness.js';
 import type { RunContext } from '../../../../src/executor/context.js';
 import { discardUndoLog } from '../../../../src/executor/task.js';
 import { runPlaybook } from '../../../../src/rollout/run.js';
@@ -38,16 +39,7 @@ async function run(keepUndo: boolean | undefined, check = false) {
   const modules = new Map<string, ModuleDefinition<any, any>>([['undoable', undoable]]);
   const signal = new AbortController().signal;
   const opts = { inventory: path.join(dir, 'inventory.yml'), check, output: 'json', forks: 5, verbose: 0, extraVars: [] } as unknown as PlayOptions;
-  const { playbook, inventory, extraVars } = await prepare(path.join(dir, 'playbook.yml'), opts, {
-    cwd: dir,
-    out: () => {},
-    err: () => {},
-    isTTY: false,
-    color: false,
-    modules,
-    signal,
-    abort: signal,
-  });
+  const { playbook, inventory, extraVars } = await prepareFixture(dir, opts, modules, signal);
   const transports = new Map<string, FakeTransport>();
   const ctx: RunContext = {
     playbook,
