@@ -86,6 +86,11 @@ export interface ModuleDefinition<Params = Record<string, unknown>, Facts = unkn
   name: string;
   /** One-paragraph description for `runbook doc`. */
   description: string;
+  /**
+   * A YAML list of one or more tasks using the module, shown by `runbook doc MODULE` (and checked
+   * by the tests to load and validate as written).
+   */
+  example?: string;
   schema: JsonSchema;
   /** Name of the parameter that a plain string fills (`command: uname -r` → `cmd`). */
   freeForm?: string;
