@@ -1,0 +1,123 @@
+/**
+ * The template-level lexer of `.j2` files: splits a template into text, `{{ expression }}` and
+ * `{% statement %}` tokens, dropping `{# comments #}`, keeping `{% raw %}` bodies as text, and
+ * applying Jinja's whitespace rules as Ansible's template module sets them: `trim_blocks` on
+ * (the first newline after a block tag or comment is removed), `lstrip_blocks` off, and the
+ * `-` markers (`{%-`, `-%}`, `{{-`, `-}}`, `{#-`, `-#}`) strip all whitespace before / after.
+ * The expressions themselves are parsed by the one expression parser (expr.ts).
+ */
+
+export type J2Token =
+  | { k: 'text'; text: string; s: number }
+  /** `src` is the inner text; `s` the offset of its first character in the template. */
+  | { k: 'var'; src: string; s: number }
+  | { k: 'stmt'; src: string; s: number };
+
+export interface J2LexOptions {
+  trimBlocks?: boolean;
+}
+
+export class J2SyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Offset just past the closing delimiter `close`, skipping string literals; -1 if none. */
+function findClose(src: string, from: number, close: string): number {
+  let i = from;
+  while (i < src.length) {
+    const c = src[i];
+    if (c === "'" || c === '"') {
+      const end = src.indexOf(c, i + 1);
+      if (end < 0) return -1;
+      i = end + 1;
+      continue;
+    }
+    if (src.startsWith(close, i)) return i;
+    i++;
+  }
+  return -1;
+}
+
+const RAW_END = /\{%(-?)\s*endraw\s*(-?)%\}/g;
+
+export function lexJ2(src: string, opts: J2LexOptions = {}): J2Token[] {
+  const trimBlocks = opts.trimBlocks ?? true;
+  const out: J2Token[] = [];
+  let i = 0;
+  let stripNext = false; // a `-` marker on the previous tag
+  let trimNl = false; // trim_blocks after the previous block tag / comment
+
+  const pushText = (text: string, s: number, stripRight: boolean): void => {
+    let t = text;
+    let start = s;
+    if (stripNext) {
+      const lead = t.length - t.trimStart().length;
+      t = t.slice(lead);
+      start += lead;
+    } else if (trimNl) {
+      if (t.startsWith('\n')) { t = t.slice(1); start++; }
+      else if (t.startsWith('\r\n')) { t = t.slice(2); start += 2; }
+    }
+    if (stripRight) t = t.trimEnd();
+    stripNext = false;
+    trimNl = false;
+    if (t) out.push({ k: 'text', text: t, s: start });
+  };
+
+  while (i <= src.length) {
+    const open = src.slice(i).search(/\{[{%#]/);
+    if (open < 0) {
+      pushText(src.slice(i), i, false);
+      break;
+    }
+    const at = i + open;
+    const kind = src[at + 1];
+    const minus = src[at + 2] === '-';
+    pushText(src.slice(i, at), i, minus);
+    const inner = at + 2 + (minus ? 1 : 0);
+    if (kind === '#') {
+      const end = src.indexOf('#}', inner);
+      if (end < 0) throw new J2SyntaxError('unterminated comment: missing #}', at);
+      stripNext = src[end - 1] === '-' && end - 1 >= inner;
+      trimNl = trimBlocks;
+      i = end + 2;
+      continue;
+    }
+    const close = kind === '{' ? '}}' : '%}';
+    const end = findClose(src, inner, close);
+    if (end < 0) throw new J2SyntaxError(`unterminated ${kind === '{' ? 'expression: missing }}' : 'tag: missing %}'}`, at);
+    const rminus = src[end - 1] === '-' && end - 1 >= inner;
+    const body = src.slice(inner, rminus ? end - 1 : end);
+    const lead = body.length - body.trimStart().length;
+    const code = body.trim();
+    i = end + 2;
+    if (kind === '{') {
+      if (!code) throw new J2SyntaxError('empty expression', at);
+      out.push({ k: 'var', src: code, s: inner + lead });
+      stripNext = rminus;
+      continue;
+    }
+    if (code === 'raw') {
+      RAW_END.lastIndex = i;
+      const m = RAW_END.exec(src);
+      if (!m) throw new J2SyntaxError('{% raw %} without {% endraw %}', at);
+      stripNext = rminus;
+      trimNl = trimBlocks;
+      pushText(src.slice(i, m.index), i, m[1] === '-');
+      stripNext = m[2] === '-';
+      trimNl = trimBlocks;
+      i = m.index + m[0].length;
+      continue;
+    }
+    if (!code) throw new J2SyntaxError('empty tag', at);
+    out.push({ k: 'stmt', src: code, s: inner + lead });
+    stripNext = rminus;
+    trimNl = trimBlocks;
+  }
+  return out;
+}
