@@ -62,6 +62,16 @@ export default defineModule<CommandParams>({
     'idempotent and are decided in check mode; otherwise check mode does not run it (unless the ' +
     'task says check_mode: false). Result: rc, stdout, stderr, stdout_lines, stderr_lines, cmd, ' +
     'start, end, delta (stdout/stderr lose their trailing newlines).',
+  example: `- name: Kernel release
+  command: uname -r
+  register: kernel
+  changed_when: false
+- name: Migrate the database once
+  command:
+    argv: [/srv/app/bin/migrate, --to, latest]
+    chdir: /srv/app
+    creates: /srv/app/.migrated
+`,
   schema: commandSchema,
   freeForm: 'cmd',
   opaque: true,

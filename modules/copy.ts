@@ -66,6 +66,14 @@ export default defineModule<CopyParams, ContentFacts>({
     'rename), keeps the owner/group/mode of a replaced file unless told otherwise, and reports ' +
     'attribute-only changes without rewriting the file. With --diff it shows the old and new ' +
     'text. Rollback restores the previous content and attributes, or removes a file it created.',
+  example: `- name: Home page
+  copy:
+    dest: /srv/www/index.html
+    content: "<h1>{{ inventory_hostname }}</h1>\\n"
+    mode: "0644"
+- name: Tool from the playbook's files/ folder
+  copy: { src: tool.sh, dest: /usr/local/bin/tool, mode: "0755", backup: true }
+`,
   schema: copySchema,
   async plan(ctx, params) {
     let content: Buffer;

@@ -186,6 +186,16 @@ export default defineModule<ContainerParams, ContainerFacts>({
     'image sets, port and volume forms), and recreated only when a field really differs; the plan lists each ' +
     'differing field with before and after. In check mode the registry is asked whether a pull would change ' +
     'the image. A replaced container is kept (stopped and renamed) while a rollout may roll back.',
+  example: `- name: App container
+  docker_container:
+    name: app
+    image: "runbook-app:{{ version | default('v1') }}"
+    env: { URL: "http://example.test/" }
+    ports: ["8000:80"]
+    volumes: ["app-data:/data"]
+    restart_policy: unless-stopped
+    pull: never
+`,
   schema: dockerContainerSchema,
 
   async plan(ctx, p) {

@@ -487,6 +487,13 @@ export default defineModule<FileParams, FilePlanFacts>({
     'round trip; the task is ok when nothing differs (touch included). Rollback removes what it ' +
     'created, puts back a removed file or link (kept aside on the host), an old link target, or ' +
     'previous attributes; a removed directory is not restored.',
+  example: `- name: Release folder
+  file: { path: /srv/app/releases, state: directory, mode: "0755" }
+- name: Current release
+  file: { path: /srv/app/current, src: /srv/app/releases/v2, state: link }
+- name: No stale lock
+  file: { path: /srv/app/app.lock, state: absent }
+`,
   schema: fileSchema,
   async plan(ctx, params) {
     const req = fileFactsRequest(params);

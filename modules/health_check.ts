@@ -157,6 +157,12 @@ export default defineModule<HealthCheckParams>({
     "bash's /dev/tcp for tcp) or from the controller. Tries 1 + retries times with delay seconds " +
     'between, each attempt limited to timeout seconds. Never changes anything, so it also runs ' +
     'in check mode; when every attempt failed it says what it saw last.',
+  example: `- name: App answers
+  health_check:
+    http: { url: "http://127.0.0.1:8000/health", status: 200 }
+    retries: 10
+    delay: 1
+`,
   schema: healthCheckSchema,
   readOnly: true,
   async plan(ctx, p) {

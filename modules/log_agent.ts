@@ -113,6 +113,13 @@ export default defineModule<LogAgentParams, Facts>({
     '(imfile + omfwd) today; agents share one interface. The config is validated by the agent ' +
     '(`rsyslogd -N1`) before it replaces the old one, then the agent restarts. `state: absent` ' +
     'removes the config. Rollback restores the previous config.',
+  example: `- name: Ship app and container logs
+  log_agent:
+    sources:
+      - { path: "/var/log/app/*.log", tag: app }
+      - { containers: true, tag: containers }
+    forward_to: { host: logs1, port: 514, protocol: tcp }
+`,
   schema: logAgentSchema,
   async plan(ctx, p) {
     const agent = agentOf(p);

@@ -236,6 +236,11 @@ export default defineModule<NginxLbParams, Facts>({
     'written atomically, `nginx -t` tests it in place and the previous file is put back when the ' +
     'test fails (the task fails with nginx\'s message); then nginx reloads gracefully, or is ' +
     'started when it is not running. Rollback restores the previous file and reloads.',
+  example: `- name: Web load balancer
+  nginx_lb: { name: web, listen: 8080, group: web, port: 8000, method: least_conn }
+- name: Take one backend out
+  nginx_lb: { name: web, backend: "10.0.0.5:8000", state: drained }
+`,
   schema: nginxLbSchema,
   async plan(ctx, p) {
     const path = sitePath(p);

@@ -42,6 +42,11 @@ export default defineModule<ShellParams>({
     'reports changed when it runs, fails on a non-zero exit, `creates`/`removes` make it ' +
     'idempotent and are decided in check mode; otherwise check mode does not run it. Result: ' +
     'rc, stdout, stderr, stdout_lines, stderr_lines, cmd, start, end, delta.',
+  example: `- name: Count log lines
+  shell: grep -c ERROR /var/log/app.log || true
+  register: errors
+  changed_when: false
+`,
   schema: shellSchema,
   freeForm: 'cmd',
   opaque: true,

@@ -49,6 +49,10 @@ export default defineModule<TemplateParams, ContentFacts>({
     'Render a Handlebars template from the controller and make a file on the host have that ' +
     'content and mode/owner/group; otherwise exactly like copy (sha256 comparison in one round ' +
     'trip, atomic write, --diff before/after, rollback to the previous content).',
+  example: `- name: Site config
+  template: { src: site.conf.j2, dest: /etc/site.conf, mode: "0640", owner: root }
+  notify: reload site
+`,
   schema: templateSchema,
   async plan(ctx, params) {
     let file: { path: string; content: Buffer };

@@ -83,6 +83,11 @@ export default defineModule<VolumeParams, VolumeFacts>({
     'Storage for containers: a Docker named volume on the host\'s engine (driver, driver_opts, labels; a change of ' +
     'options is reported, and only acted on with recreate: true since recreating loses the data), or a bind ' +
     'directory on the host (path, owner, group, mode).',
+  example: `- name: App data
+  volume: { name: app-data, labels: { team: web } }
+- name: Config folder for a bind mount
+  volume: { type: bind, path: /srv/app/config, owner: root, mode: "0755" }
+`,
   schema: volumeSchema,
 
   async plan(ctx, p) {
