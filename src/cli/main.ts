@@ -1,10 +1,13 @@
-import { Command, CommanderError, Option } from 'commander';
+import path from 'node:path';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../core/errors.js';
 import type { ModuleDefinition } from '../core/module.js';
 import { EXIT } from '../core/types.js';
 import { loadInventory } from '../inventory/load.js';
 import { builtinModules } from '../../modules/index.js';
 import { docCommand } from './doc.js';
+import { initProject } from './init.js';
+import { editorSchema, SCHEMA_KINDS, type SchemaKind } from '../playbook/editor-schema.js';
 import { inventoryGraph, inventoryHost, inventoryList } from './inventory.js';
 import { cronInstall, cronList, cronRemove, cronRun } from './cron.js';
 import { driftCommand, type DriftOptions } from './drift.js';
@@ -173,6 +176,24 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
       const text = docCommand(full.modules, name);
       if (!text) throw new ConfigError(`unknown module '${name}' (known: ${[...full.modules.keys()].sort().join(', ')})`);
       full.out(text);
+    });
+
+  const schemaText = (kind: SchemaKind) => `${JSON.stringify(editorSchema(kind, full.modules), null, 2)}\n`;
+  program
+    .command('schema')
+    .description('JSON Schema of playbooks, task files or inventories, for editors (yaml-language-server)')
+    .addArgument(new Argument('<kind>', 'what the schema describes').choices([...SCHEMA_KINDS]))
+    .action((kind: SchemaKind) => full.out(schemaText(kind).trimEnd()));
+
+  program
+    .command('init')
+    .description('scaffold inventories/, group_vars, playbooks/ and editor schemas with a working example')
+    .argument('[dir]', 'project folder', '.')
+    .action(async (dir: string) => {
+      const target = path.resolve(full.cwd, dir);
+      const written = await initProject(target, { playbook: schemaText('playbook'), inventory: schemaText('inventory') });
+      full.out(written.map((f) => `created ${path.join(dir, f)}`).join('\n'));
+      full.out(`\nnext: cd ${dir} && runbook play site.yml -i local --check --diff`);
     });
 
   try {
