@@ -17,6 +17,10 @@ interface HostRow {
   /** A task has started on the host (a later batch's hosts wait, and may never start). */
   started?: boolean;
   ended?: boolean;
+  /** When the current task started (its elapsed time ticks on the row). */
+  taskStartedAt?: number;
+  /** Tasks finished on the host in this play. */
+  tasksDone: number;
 }
 
 /**
@@ -30,6 +34,8 @@ export class LiveReporter {
   private details: string[] = [];
   /** Finished-task details of the current play, grouped: identical details on many hosts print once. */
   private grouped = new Map<string, { head: (hosts: string) => string; hosts: string[]; body: string[] }>();
+  /** Re-draws running rows so their elapsed time moves between events. */
+  private ticker?: NodeJS.Timeout;
 
   constructor(
     private readonly write: (s: string) => void,
@@ -50,6 +56,7 @@ export class LiveReporter {
         if (row) {
           row.current = e.task.handler ? `handler ${e.task.name}` : e.task.name;
           row.started = true;
+          row.taskStartedAt = Date.now();
           this.retitle(e.host, row);
         }
         break;
@@ -58,6 +65,7 @@ export class LiveReporter {
         this.taskDone(e.host, e.task.name, e.task.handler === true, e.outcome);
         break;
       case 'play:end':
+        clearInterval(this.ticker);
         for (const g of this.grouped.values()) {
           const order = [...this.rows.keys()];
           g.hosts.sort((a, b) => order.indexOf(a) - order.indexOf(b));
@@ -112,9 +120,14 @@ export class LiveReporter {
         finish = (err) => (err ? reject(err) : resolve());
       });
       done.catch(() => undefined);
-      this.rows.set(h, { counts: emptyCounts(), finish, done });
+      this.rows.set(h, { counts: emptyCounts(), finish, done, tasksDone: 0 });
     }
     const rows = this.rows;
+    clearInterval(this.ticker);
+    this.ticker = setInterval(() => {
+      for (const [host, row] of rows) if (row.current) this.retitle(host, row);
+    }, 250);
+    this.ticker.unref();
     const list = new Listr(
       [...rows.entries()].map(([host, row]) => ({
         title: host,
@@ -159,7 +172,7 @@ export class LiveReporter {
       c.skipped ? this.style.cyan(`skipped ${c.skipped}`) : '',
     ].filter(Boolean);
     const now = row.current
-      ? this.style.dim(` ▸ ${row.current}`)
+      ? this.style.dim(` ▸ ${row.current} (task ${row.tasksDone + 1}, ${formatMs(Date.now() - (row.taskStartedAt ?? Date.now()))})`)
       : this.style.dim(row.started ? ` ${formatMs(c.timeMs)}` : row.ended ? ' not run' : ' waiting');
     const width = Math.max(...[...this.rows.keys()].map((h) => h.length));
     const batch = row.batch ? this.style.dim(`[${row.batch}] `) : '';
@@ -174,6 +187,7 @@ export class LiveReporter {
     else if (o.status === 'failed') c.ok++;
     else c[o.status]++;
     c.timeMs += o.durationMs;
+    row.tasksDone++;
     if (o.status === 'failed' || o.status === 'unreachable') row.lastFailure = `${task}: ${o.msg ?? o.status}`;
     this.retitle(host, row);
     const detail = outcomeDetail(o, this.opts, this.style);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Makes sure this machine can run the SSH test fleet: Debian packages
-// (docker.io, mmdebstrap, busybox-static, openssh-client, iptables, cron, sudo) and a
+// (docker.io, mmdebstrap, busybox-static, openssh-client, iptables, cron, sudo, tmux) and a
 // running Docker engine. Idempotent; a no-op costs a few milliseconds.
 //
 //   node test/fleet/prereqs.mjs        # install/start what is missing
@@ -27,6 +27,7 @@ const REQUIRED = [
   { pkg: 'iptables', files: ['/usr/sbin/iptables', '/sbin/iptables'] },
   { pkg: 'cron', files: ['/usr/bin/crontab'] }, // runbook cron install/list/remove
   { pkg: 'sudo', files: ['/usr/bin/sudo'] }, // become on connection local (unit tests)
+  { pkg: 'tmux', files: ['/usr/bin/tmux'] }, // the live view test reads a real terminal
 ];
 
 /** True when the ELF file has no PT_INTERP program header (statically linked). */
