@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigErrors, RunbookError } from '../core/errors.js';
 import type { ModuleDefinition } from '../core/module.js';
@@ -47,6 +48,23 @@ export interface CliIO {
   argv?: string[];
 }
 
+/**
+ * A --report path must be writable as a file: its folder exists and it is not itself a folder.
+ * Checked before any host is touched, so a bad path fails the run (exit 1) instead of its end.
+ */
+export function checkReportPath(report: string, cwd: string): void {
+  const full = path.resolve(cwd, report);
+  const kind = (p: string) => {
+    try {
+      return statSync(p).isDirectory() ? 'dir' : 'file';
+    } catch {
+      return 'missing';
+    }
+  };
+  if (kind(full) === 'dir') throw new RunbookError(`--report ${report}: is a folder, not a file`);
+  if (kind(path.dirname(full)) !== 'dir') throw new RunbookError(`--report ${report}: folder ${path.dirname(full)} does not exist`);
+}
+
 export const splitList = (s?: string) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : []);
 
 /**
@@ -82,6 +100,7 @@ export async function playCommand(playbookArg: string, opts: PlayOptions, io: Cl
   const { playbook, inventory, extraVars } = await prepare(playbookArg, opts, io);
   const answered = answeredBeforeRun(playbook, inventory, opts, io);
   if (answered !== undefined) return answered;
+  if (opts.report) checkReportPath(opts.report, io.cwd);
   const check = !!opts.check;
   return withSession(
     sessionOptions('play', playbook, inventory, opts, io),
