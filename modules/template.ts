@@ -50,7 +50,7 @@ export default defineModule<TemplateParams, ContentFacts>({
     'content and mode/owner/group; otherwise exactly like copy (sha256 comparison in one round ' +
     'trip, atomic write, --diff before/after, rollback to the previous content).',
   example: `- name: Site config
-  template: { src: site.conf.j2, dest: /etc/site.conf, mode: "0640", owner: root }
+  template: { src: site.conf.hbs, dest: /etc/site.conf, mode: "0640", owner: root }
   notify: reload site
 `,
   schema: templateSchema,

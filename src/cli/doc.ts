@@ -37,6 +37,18 @@ function moduleReference(mod: ModuleDefinition<any, any>): string {
   return lines.join('\n');
 }
 
+/**
+ * The README's module section: every module with its first sentence and its example, so the
+ * README cannot fall behind the modules (a test compares the two).
+ */
+export function moduleMarkdown(modules: ReadonlyMap<string, ModuleDefinition<any, any>>): string {
+  const out: string[] = [];
+  for (const m of [...modules.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+    out.push(`### ${m.name}`, '', firstSentence(m.description), '', '```yaml', (m.example ?? '').trimEnd(), '```', '');
+  }
+  return out.join('\n').trimEnd();
+}
+
 /** The type of a parameter in words: `string`, `list of string`, `integer | string`. */
 export function typeOf(s: JsonSchema): string {
   if (Array.isArray(s.enum)) return [...new Set((s.enum as unknown[]).map((x) => (x === null ? 'null' : typeof x)))].join(' | ');

@@ -5,7 +5,7 @@ import type { ModuleDefinition } from '../core/module.js';
 import { EXIT } from '../core/types.js';
 import { loadInventory } from '../inventory/load.js';
 import { builtinModules } from '../../modules/index.js';
-import { docCommand } from './doc.js';
+import { docCommand, moduleMarkdown } from './doc.js';
 import { initProject } from './init.js';
 import { editorSchema, SCHEMA_KINDS, type SchemaKind } from '../playbook/editor-schema.js';
 import { inventoryGraph, inventoryHost, inventoryList } from './inventory.js';
@@ -172,7 +172,9 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
     .command('doc')
     .description('module reference, generated from the modules\' schemas')
     .argument('[module]', 'module name')
-    .action((name?: string) => {
+    .addOption(new Option('--markdown', 'every module with its example, as the README shows them').hideHelp())
+    .action((name: string | undefined, opts: { markdown?: boolean }) => {
+      if (opts.markdown) return full.out(moduleMarkdown(full.modules));
       const text = docCommand(full.modules, name);
       if (!text) throw new ConfigError(`unknown module '${name}' (known: ${[...full.modules.keys()].sort().join(', ')})`);
       full.out(text);
