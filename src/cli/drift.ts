@@ -8,7 +8,7 @@ import { notify } from '../report/notify.js';
 import { unifiedDiff } from '../report/diff.js';
 import type { ReportTask, RunReport } from '../report/report-file.js';
 import { colorDiff, makeStyle } from '../report/style.js';
-import { answeredBeforeRun, sessionOptions, splitList, type CliIO, type PlayOptions } from './play.js';
+import { answeredBeforeRun, checkReportPath, sessionOptions, splitList, type CliIO, type PlayOptions } from './play.js';
 
 export interface DriftOptions extends Omit<PlayOptions, 'check' | 'detailedExitcode'> {
   fix?: boolean;
@@ -57,6 +57,7 @@ export async function driftCommand(playbookArg: string, opts: DriftOptions, io: 
   if (answered !== undefined) return answered;
   const style = makeStyle(io.color && opts.output === 'text');
   const text = opts.output === 'text';
+  if (opts.report) checkReportPath(opts.report, io.cwd);
   return withSession(
     sessionOptions('drift', playbook, inventory, opts, io),
     async ({ runId, journal }) => {

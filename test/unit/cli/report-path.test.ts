@@ -20,3 +20,13 @@ describe('--report path checked before the run', () => {
     expect(() => checkReportPath('old.json', dir)).not.toThrow();
   });
 });
+
+describe('drift --report path', () => {
+  it('a report in a missing folder is refused before the run (exit 1)', async () => {
+    const { runbook } = await import('../../support/cli.js');
+    const r = await runbook(['drift', 'site.yml', '-i', 'local', '--report', '/nonexistent-runbook-dir/x.json']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('folder /nonexistent-runbook-dir does not exist');
+    expect(r.stdout).not.toContain('RECAP');
+  });
+});
