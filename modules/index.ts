@@ -1,4 +1,5 @@
 import type { ModuleDefinition } from '../src/core/module.js';
+import blockinfile from './blockinfile.js';
 import command from './command.js';
 import copy from './copy.js';
 import dockerContainer from './docker_container.js';
@@ -13,4 +14,4 @@ import template from './template.js';
 import volume from './volume.js';
 
 /** Every module runbook ships, by the name tasks use. */
-export const builtinModules: ModuleDefinition<any, any>[] = [command, shell, copy, template, file, dockerContainer, volume, nginxLb, healthCheck, logAgent, stat, lineinfile];
+export const builtinModules: ModuleDefinition<any, any>[] = [command, shell, copy, template, file, dockerContainer, volume, nginxLb, healthCheck, logAgent, stat, lineinfile, blockinfile];

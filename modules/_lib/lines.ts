@@ -60,3 +60,51 @@ export function editLines(text: string, e: LineEdit): string {
   lines.splice(at, 0, line);
   return join(lines);
 }
+
+export interface BlockEdit {
+  block?: string;
+  marker?: string;
+  marker_begin?: string;
+  marker_end?: string;
+  state?: 'present' | 'absent';
+  insertafter?: string;
+  insertbefore?: string;
+}
+
+/** blockinfile: the text between `{mark}` marker lines set to block (or removed). */
+export function editBlock(text: string, e: BlockEdit): string {
+  const marker = e.marker ?? '# {mark} ANSIBLE MANAGED BLOCK';
+  const begin = marker.replace('{mark}', e.marker_begin ?? 'BEGIN');
+  const end = marker.replace('{mark}', e.marker_end ?? 'END');
+  const lines = splitLines(text);
+  const join = (ls: string[]) => (ls.length === 0 ? '' : ls.join('\n') + '\n');
+  const b = lines.indexOf(begin);
+  const en = b >= 0 ? lines.indexOf(end, b + 1) : -1;
+  const body = splitLines(e.block ?? '');
+  const absent = (e.state ?? 'present') === 'absent' || body.length === 0;
+  const want = absent ? [] : [begin, ...body, end];
+  if (b >= 0 && en >= 0) {
+    const cur = lines.slice(b, en + 1);
+    if (cur.length === want.length && cur.every((l, i) => l === want[i])) return text;
+    lines.splice(b, en - b + 1, ...want);
+    return join(lines);
+  }
+  if (absent) return text;
+  let at = lines.length;
+  if (e.insertbefore !== undefined) {
+    if (e.insertbefore === 'BOF') at = 0;
+    else {
+      const re = new RegExp(e.insertbefore);
+      const i = lines.findIndex((l) => re.test(l));
+      if (i >= 0) at = i;
+    }
+  } else if (e.insertafter !== undefined && e.insertafter !== 'EOF') {
+    if (e.insertafter === 'BOF') at = 0;
+    else {
+      const i = lastIndex(lines, new RegExp(e.insertafter));
+      if (i >= 0) at = i + 1;
+    }
+  }
+  lines.splice(at, 0, ...want);
+  return join(lines);
+}

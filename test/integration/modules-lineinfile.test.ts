@@ -4,6 +4,7 @@ import type { Transport } from '../../src/transport/types.js';
 import { connectionSpecFromVars } from '../../src/transport/connection-spec.js';
 import { SshTransport } from '../../src/transport/ssh.js';
 import lineinfile from '../../modules/lineinfile.js';
+import blockinfile from '../../modules/blockinfile.js';
 import { makeModuleContext } from '../support/module-context.js';
 
 /** lineinfile on a real host over SSH: changed, then ok; check mode leaves the file as it was. */
@@ -73,5 +74,25 @@ describe.skipIf(!fleet)('lineinfile on the fleet', () => {
     await lineinfile.apply(ctx, { path: p, line: 'x=1', create: true }, pl);
     expect((await root.exec(['cat', p])).stdout).toBe('x=1\n');
     expect((await lineinfile.plan(ctx, { path: p, line: 'x=1', create: true, mode: '0644' })).changes).toEqual([]);
+  });
+
+  it('blockinfile: check mode leaves the file as it was, apply changes, second apply ok, absent removes', async () => {
+    const p = `${base}/hosts`;
+    expect((await root.exec({ script: 'printf "127.0.0.1 localhost\\n" > "$1"', args: [p] })).exitCode).toBe(0);
+    const sum = async () => (await root.exec(['sha256sum', p])).stdout;
+    const params = { path: p, block: '10.0.0.5 db\n10.0.0.6 cache\n' };
+    const before = await sum();
+    const cp = await blockinfile.plan(makeModuleContext({ transport: root, check: true }), params);
+    expect(cp.changes.length).toBeGreaterThan(0);
+    expect(await sum()).toBe(before);
+    const ctx = makeModuleContext({ transport: root });
+    await blockinfile.apply(ctx, params, await blockinfile.plan(ctx, params));
+    expect((await root.exec(['cat', p])).stdout).toBe(
+      '127.0.0.1 localhost\n# BEGIN ANSIBLE MANAGED BLOCK\n10.0.0.5 db\n10.0.0.6 cache\n# END ANSIBLE MANAGED BLOCK\n',
+    );
+    expect((await blockinfile.plan(ctx, params)).changes).toEqual([]);
+    const absent = { path: p, state: 'absent' as const };
+    await blockinfile.apply(ctx, absent, await blockinfile.plan(ctx, absent));
+    expect(await sum()).toBe(before);
   });
 });
