@@ -188,6 +188,8 @@ export class LiveReporter {
     else c[o.status]++;
     c.timeMs += o.durationMs;
     row.tasksDone++;
+    // Between tasks the row shows the host's time so far, not the finished task as if running.
+    if (row.current === task || row.current === `handler ${task}`) row.current = undefined;
     if (o.status === 'failed' || o.status === 'unreachable') row.lastFailure = `${task}: ${o.msg ?? o.status}`;
     this.retitle(host, row);
     const detail = outcomeDetail(o, this.opts, this.style);
