@@ -5,7 +5,7 @@ import { EXIT, EventBus, type HostCounts, type Subscriber } from '../core/types.
 import type { RunContext } from '../executor/context.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Playbook } from '../playbook/types.js';
-import { LiveReporter } from '../report/live.js';
+import type { LiveReporter } from '../report/live.js';
 import { plainReporter } from '../report/plain.js';
 import { recapTable } from '../report/recap.js';
 import { ReportCollector, type RunReport } from '../report/report-file.js';
@@ -67,6 +67,8 @@ export async function runPass(o: PassOptions, io: PassIO): Promise<PassResult> {
     const stamp = `,"run_id":${JSON.stringify(o.runId)}}`;
     bus.subscribe(jsonReporter((line) => io.out(line.endsWith('}') ? line.slice(0, -1) + stamp : line)));
   } else if (io.isTTY) {
+    // listr2 is loaded only when the live view is shown (a terminal), not for plain or JSON output.
+    const { LiveReporter } = await import('../report/live.js');
     live = new LiveReporter(io.out, textOpts, style);
     bus.subscribe(live.subscriber);
   } else bus.subscribe(plainReporter(io.out, textOpts, style));

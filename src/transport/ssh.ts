@@ -13,7 +13,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Duplex } from 'node:stream';
-import ssh2 from 'ssh2';
+import { createRequire } from 'node:module';
 import type {
   AnyAuthMethod,
   ClientChannel,
@@ -51,7 +51,11 @@ import type {
   Transport,
 } from './types.js';
 
-const { Client, utils } = ssh2;
+/** ssh2 is loaded on the first connection or key parse, so commands that reach no SSH host skip its ~90 ms import. */
+let ssh2Module: typeof import('ssh2') | undefined;
+function ssh2(): typeof import('ssh2') {
+  return (ssh2Module ??= createRequire(import.meta.url)('ssh2') as typeof import('ssh2'));
+}
 
 export interface SshTransportOptions {
   /** Concurrent sessions per connection (default 4). */
@@ -169,7 +173,7 @@ function loadKey(file: string): ParsedKey | Error | undefined {
   if (hit && hit.mtimeMs === st.mtimeMs) return hit.key;
   let key: ParsedKey | Error;
   try {
-    const parsed = utils.parseKey(readFileSync(file));
+    const parsed = ssh2().utils.parseKey(readFileSync(file));
     key = Array.isArray(parsed) ? (parsed[0] as ParsedKey) : parsed;
   } catch (e) {
     key = e instanceof Error ? e : new Error(String(e));
@@ -560,7 +564,7 @@ export class SshTransport implements Transport {
     const { methods, tried } = this.authMethods(ep);
 
     return new Promise<SshClient>((resolve, reject) => {
-      const client = new Client();
+      const client = new (ssh2().Client)();
       let settled = false;
       let hostKeyFailure: ConnectionError | undefined;
       const fail = (e: unknown) => {
