@@ -24,13 +24,35 @@ function lastIndex(lines: string[], re: RegExp): number {
   return -1;
 }
 
+function joinLines(lines: string[]): string {
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
+/**
+ * Where new lines go: before the first line matching insertbefore (BOF: the top), else after
+ * the last line matching insertafter (BOF: the top), else at the end (also when nothing matches).
+ */
+function insertionIndex(lines: string[], e: { insertafter?: string; insertbefore?: string }): number {
+  if (e.insertbefore !== undefined) {
+    if (e.insertbefore === 'BOF') return 0;
+    const re = new RegExp(e.insertbefore);
+    const i = lines.findIndex((l) => re.test(l));
+    return i >= 0 ? i : lines.length;
+  }
+  if (e.insertafter !== undefined && e.insertafter !== 'EOF') {
+    if (e.insertafter === 'BOF') return 0;
+    const i = lastIndex(lines, new RegExp(e.insertafter));
+    return i >= 0 ? i + 1 : lines.length;
+  }
+  return lines.length;
+}
+
 export function editLines(text: string, e: LineEdit): string {
   const lines = splitLines(text);
   const re = e.regexp !== undefined ? new RegExp(e.regexp) : undefined;
-  const join = (ls: string[]) => (ls.length === 0 ? '' : ls.join('\n') + '\n');
   if ((e.state ?? 'present') === 'absent') {
     const kept = lines.filter((l) => (re ? !re.test(l) : l !== e.line));
-    return kept.length === lines.length ? text : join(kept);
+    return kept.length === lines.length ? text : joinLines(kept);
   }
   const line = e.line ?? '';
   if (re) {
@@ -38,27 +60,12 @@ export function editLines(text: string, e: LineEdit): string {
     if (i >= 0) {
       if (lines[i] === line) return text;
       lines[i] = line;
-      return join(lines);
+      return joinLines(lines);
     }
   }
   if (lines.includes(line)) return text;
-  let at = lines.length;
-  if (e.insertbefore !== undefined) {
-    if (e.insertbefore === 'BOF') at = 0;
-    else {
-      const b = new RegExp(e.insertbefore);
-      const i = lines.findIndex((l) => b.test(l));
-      if (i >= 0) at = i;
-    }
-  } else if (e.insertafter !== undefined && e.insertafter !== 'EOF') {
-    if (e.insertafter === 'BOF') at = 0;
-    else {
-      const i = lastIndex(lines, new RegExp(e.insertafter));
-      if (i >= 0) at = i + 1;
-    }
-  }
-  lines.splice(at, 0, line);
-  return join(lines);
+  lines.splice(insertionIndex(lines, e), 0, line);
+  return joinLines(lines);
 }
 
 export interface BlockEdit {
@@ -77,7 +84,6 @@ export function editBlock(text: string, e: BlockEdit): string {
   const begin = marker.replace('{mark}', e.marker_begin ?? 'BEGIN');
   const end = marker.replace('{mark}', e.marker_end ?? 'END');
   const lines = splitLines(text);
-  const join = (ls: string[]) => (ls.length === 0 ? '' : ls.join('\n') + '\n');
   const b = lines.indexOf(begin);
   const en = b >= 0 ? lines.indexOf(end, b + 1) : -1;
   const body = splitLines(e.block ?? '');
@@ -87,24 +93,9 @@ export function editBlock(text: string, e: BlockEdit): string {
     const cur = lines.slice(b, en + 1);
     if (cur.length === want.length && cur.every((l, i) => l === want[i])) return text;
     lines.splice(b, en - b + 1, ...want);
-    return join(lines);
+    return joinLines(lines);
   }
   if (absent) return text;
-  let at = lines.length;
-  if (e.insertbefore !== undefined) {
-    if (e.insertbefore === 'BOF') at = 0;
-    else {
-      const re = new RegExp(e.insertbefore);
-      const i = lines.findIndex((l) => re.test(l));
-      if (i >= 0) at = i;
-    }
-  } else if (e.insertafter !== undefined && e.insertafter !== 'EOF') {
-    if (e.insertafter === 'BOF') at = 0;
-    else {
-      const i = lastIndex(lines, new RegExp(e.insertafter));
-      if (i >= 0) at = i + 1;
-    }
-  }
-  lines.splice(at, 0, ...want);
-  return join(lines);
+  lines.splice(insertionIndex(lines, e), 0, ...want);
+  return joinLines(lines);
 }

@@ -50,7 +50,7 @@ export function moduleMarkdown(modules: ReadonlyMap<string, ModuleDefinition<any
 }
 
 /** The type of a parameter in words: `string`, `list of string`, `integer | string`. */
-export function typeOf(s: JsonSchema): string {
+function typeOf(s: JsonSchema): string {
   if (Array.isArray(s.enum)) return [...new Set((s.enum as unknown[]).map((x) => (x === null ? 'null' : typeof x)))].join(' | ');
   if (typeof s.type === 'string') {
     if (s.type === 'array' && s.items && typeof (s.items as JsonSchema).type === 'string') return `list of ${(s.items as JsonSchema).type}`;
