@@ -3,11 +3,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import dockerContainer, { type ContainerUndo } from '../../modules/docker_container.js';
 import { DockerClients, dockerClient } from '../../src/executor/docker.js';
 import { validateParams } from '../../src/executor/params.js';
-import { connectionSpecFromVars } from '../../src/transport/connection-spec.js';
 import { LocalTransport } from '../../src/transport/local.js';
-import { SshTransport } from '../../src/transport/ssh.js';
 import type { Transport } from '../../src/transport/types.js';
 import { ssh } from '../fleet/fleet.mjs';
+import { fleetTransport } from '../support/fleet-transport.js';
 import { makeModuleContext } from '../support/module-context.js';
 
 /**
@@ -20,16 +19,7 @@ const fleet = inject('fleet');
 const host = fleet.hosts[0]!;
 
 function transportFor(user: string): Transport {
-  return new SshTransport(
-    connectionSpecFromVars(host.name, {
-      ansible_host: '127.0.0.1',
-      ansible_port: host.port,
-      ansible_user: user,
-      ansible_ssh_private_key_file: fleet.keyPath,
-      ansible_ssh_common_args: `-o UserKnownHostsFile=${fleet.knownHostsPath} -o StrictHostKeyChecking=yes`,
-    }),
-    { sshConfigFile: false },
-  );
+  return fleetTransport(fleet, host.name, user);
 }
 
 describe('docker access over the host connection', () => {

@@ -5,14 +5,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ApplyResult, ModuleDefinition, Plan } from '../../src/core/module.js';
 import type { Become, Transport } from '../../src/transport/types.js';
-import { connectionSpecFromVars } from '../../src/transport/connection-spec.js';
-import { SshTransport } from '../../src/transport/ssh.js';
 import { validateParams } from '../../src/executor/params.js';
 import commandModule from '../../modules/command.js';
 import copyModule from '../../modules/copy.js';
 import fileModule from '../../modules/file.js';
 import shellModule from '../../modules/shell.js';
 import templateModule from '../../modules/template.js';
+import { fleetTransport } from '../support/fleet-transport.js';
 import { makeModuleContext } from '../support/module-context.js';
 
 /**
@@ -42,16 +41,7 @@ describe.skipIf(!fleet)('core modules on the fleet', () => {
   const base = `/srv/rb-core-${randomBytes(4).toString('hex')}`;
 
   function transportFor(user: string): Transport {
-    return new SshTransport(
-      connectionSpecFromVars(host!.name, {
-        ansible_host: '127.0.0.1',
-        ansible_port: host!.port,
-        ansible_user: user,
-        ansible_ssh_private_key_file: fleet.keyPath,
-        ansible_ssh_common_args: `-o UserKnownHostsFile=${fleet.knownHostsPath} -o StrictHostKeyChecking=yes`,
-      }),
-      { sshConfigFile: false },
-    );
+    return fleetTransport(fleet, host!.name, user);
   }
 
   beforeAll(async () => {

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Transport } from '../../src/transport/types.js';
-import { connectionSpecFromVars } from '../../src/transport/connection-spec.js';
-import { SshTransport } from '../../src/transport/ssh.js';
 import statModule from '../../modules/stat.js';
+import { fleetTransport } from '../support/fleet-transport.js';
 import { makeModuleContext } from '../support/module-context.js';
 
 /** File modules on a real host over SSH. stat: read-only, reports what is there. */
@@ -16,16 +15,7 @@ describe.skipIf(!fleet)('file modules on the fleet', () => {
   const base = `/srv/rb-files-${randomBytes(4).toString('hex')}`;
 
   beforeAll(async () => {
-    root = new SshTransport(
-      connectionSpecFromVars(host!.name, {
-        ansible_host: '127.0.0.1',
-        ansible_port: host!.port,
-        ansible_user: fleet.user,
-        ansible_ssh_private_key_file: fleet.keyPath,
-        ansible_ssh_common_args: `-o UserKnownHostsFile=${fleet.knownHostsPath} -o StrictHostKeyChecking=yes`,
-      }),
-      { sshConfigFile: false },
-    );
+    root = fleetTransport(fleet, host!.name, fleet.user);
     const r = await root.exec({ script: 'mkdir -p "$1" && printf "hello\\n" > "$1/f" && chmod 0640 "$1/f" && ln -s f "$1/ln"', args: [base] });
     expect(r.exitCode).toBe(0);
   });

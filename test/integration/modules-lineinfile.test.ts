@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Transport } from '../../src/transport/types.js';
-import { connectionSpecFromVars } from '../../src/transport/connection-spec.js';
-import { SshTransport } from '../../src/transport/ssh.js';
 import lineinfile from '../../modules/lineinfile.js';
 import blockinfile from '../../modules/blockinfile.js';
+import { fleetTransport } from '../support/fleet-transport.js';
 import { makeModuleContext } from '../support/module-context.js';
 
 /** lineinfile on a real host over SSH: changed, then ok; check mode leaves the file as it was. */
@@ -20,16 +19,7 @@ describe.skipIf(!fleet)('lineinfile on the fleet', () => {
     (await root.exec({ script: 'stat -c "%a %U %s %Y" "$1" && sha256sum "$1"', args: [file] })).stdout;
 
   beforeAll(async () => {
-    root = new SshTransport(
-      connectionSpecFromVars(host!.name, {
-        ansible_host: '127.0.0.1',
-        ansible_port: host!.port,
-        ansible_user: fleet.user,
-        ansible_ssh_private_key_file: fleet.keyPath,
-        ansible_ssh_common_args: `-o UserKnownHostsFile=${fleet.knownHostsPath} -o StrictHostKeyChecking=yes`,
-      }),
-      { sshConfigFile: false },
-    );
+    root = fleetTransport(fleet, host!.name, fleet.user);
     const r = await root.exec({ script: 'mkdir -p "$1" && printf "port=80\\ndebug=1\\n" > "$1/app.conf" && chmod 0600 "$1/app.conf"', args: [base] });
     expect(r.exitCode).toBe(0);
   });

@@ -5,8 +5,6 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ApplyResult, ModuleDefinition, Plan } from '../../src/core/module.js';
-import { connectionSpecFromVars } from '../../src/transport/connection-spec.js';
-import { SshTransport } from '../../src/transport/ssh.js';
 import type { Transport } from '../../src/transport/types.js';
 import { validateParams } from '../../src/executor/params.js';
 import nginxLb from '../../modules/nginx_lb.js';
@@ -14,6 +12,7 @@ import { backendStates as backendStatesOf } from '../../modules/_lib/nginx.js';
 import healthCheck from '../../modules/health_check.js';
 import logAgent from '../../modules/log_agent.js';
 import { rsyslogValidateArgv } from '../../modules/_lib/rsyslog.js';
+import { fleetTransport } from '../support/fleet-transport.js';
 import { makeModuleContext } from '../support/module-context.js';
 import { runbook, scratch } from '../support/cli.js';
 
@@ -40,17 +39,7 @@ describe.skipIf(!fleet?.withDocker || (fleet?.hosts.length ?? 0) < 4)('traffic, 
   };
 
   function transportFor(h: string): Transport {
-    const fh = fleet.hosts.find((x) => x.name === h)!;
-    return new SshTransport(
-      connectionSpecFromVars(h, {
-        ansible_host: '127.0.0.1',
-        ansible_port: fh.port,
-        ansible_user: fleet.user,
-        ansible_ssh_private_key_file: fleet.keyPath,
-        ansible_ssh_common_args: `-o UserKnownHostsFile=${fleet.knownHostsPath} -o StrictHostKeyChecking=yes`,
-      }),
-      { sshConfigFile: false },
-    );
+    return fleetTransport(fleet, h, fleet.user);
   }
 
   async function sh(h: string, script: string, ...args: string[]): Promise<string> {
