@@ -10,10 +10,15 @@ export const PUT_VALIDATE_FAILED = 65;
 /**
  * Write stdin to $1 atomically: a temp file in the same folder, owner then mode set on it
  * (chown clears setuid bits, so chmod comes last), then
- * `mv -f` (a rename, atomic on one file system). The temp file is removed on any failure.
+ * `mv -fT` (a rename, atomic on one file system; -T so that a link to a folder is replaced like
+ * any file, as the local transport's rename does, not entered). The temp file is removed on any
+ * failure.
  *   $1 path  $2 mode (octal, or '' = keep the existing file's mode, else 644)
  *   $3 owner ('' = keep the existing file's owner when replacing one)  $4 group (same)
- *   $5... optional validate argv: run with every argument that is exactly %s replaced by the
+ *   $5 the content's size in bytes: a shorter temp file means the stream was cut (a dropped
+ *      connection ends stdin like a normal end, so `cat` alone cannot tell), and the old file
+ *      is kept
+ *   $6... optional validate argv: run with every argument that is exactly %s replaced by the
  *   temp file's path before the rename; when it exits non-zero the file is left untouched,
  *   its output goes to stderr and the script exits 65 (PUT_VALIDATE_FAILED).
  */
@@ -26,11 +31,14 @@ base=\${p##*/}
 tmp=
 trap 'if [ -n "$tmp" ]; then rm -f -- "$tmp"; fi' EXIT
 trap 'exit 129' HUP
+trap 'exit 141' PIPE
 trap 'exit 130' INT
 trap 'exit 143' TERM
 tmp=$(mktemp "$dir/.$base.XXXXXX") || exit 1
 cat > "$tmp" || exit 1
-shift 4
+got=$(($(wc -c < "$tmp")))
+if [ "$got" -ne "$5" ]; then echo "received $got of $5 bytes: the upload was cut short; $p was left as it was" >&2; exit 1; fi
+shift 5
 if [ $# -gt 0 ]; then
   for a; do shift; if [ "$a" = %s ]; then set -- "$@" "$tmp"; else set -- "$@" "$a"; fi; done
   out=$("$@" 2>&1) || { printf '%s\\n' "$out" >&2; exit ${PUT_VALIDATE_FAILED}; }
@@ -44,7 +52,7 @@ if [ -e "$p" ]; then
 fi
 if [ -n "$owner$group" ]; then chown -- "$owner\${group:+:$group}" "$tmp" || exit 1; fi
 chmod -- "\${mode:-644}" "$tmp" || exit 1
-mv -f -- "$tmp" "$p" || exit 1
+mv -fT -- "$tmp" "$p" || exit 1
 tmp=
 `;
 
@@ -65,11 +73,12 @@ export function checkValidate(validate: readonly string[] | undefined): void {
 export function putCommand(
   path: string,
   opts: { mode?: number; owner?: string; group?: string; validate?: readonly string[] },
+  size: number,
 ): Command {
   checkMode(opts.mode);
   checkValidate(opts.validate);
   const mode = opts.mode === undefined ? '' : opts.mode.toString(8).padStart(4, '0');
-  return { script: PUT_SCRIPT, args: [path, mode, opts.owner ?? '', opts.group ?? '', ...(opts.validate ?? [])] };
+  return { script: PUT_SCRIPT, args: [path, mode, opts.owner ?? '', opts.group ?? '', String(size), ...(opts.validate ?? [])] };
 }
 
 /** Exit status of the get script when the file does not exist. */

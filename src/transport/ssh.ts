@@ -218,8 +218,15 @@ function isChannelShortage(e: unknown): boolean {
   return /channel open failure|administratively prohibited|open failed|resource shortage/i.test(errMessage(e));
 }
 
-function isNotConnected(e: unknown): boolean {
-  return /not connected|no response from server|connection lost/i.test(errMessage(e));
+/**
+ * An exec that failed before its request reached the server, so running it on a new
+ * connection cannot run it twice: ssh2 says "Not connected" when the socket was already gone,
+ * and "No response from server" / "Channel is not open" while the channel was still being
+ * opened. Once the exec request is sent, a lost connection reads "Unable to exec": the command
+ * may have started, so that is never retried.
+ */
+export function execNeverSent(e: unknown): boolean {
+  return /not connected|no response from server|channel is not open/i.test(errMessage(e));
 }
 
 /** Give a channel the socket methods Node's http.Agent calls on its connections. */
@@ -779,13 +786,16 @@ export class SshTransport implements Transport {
           continue;
         }
         this.release(conn);
-        if ((conn.closed || isNotConnected(e)) && attempt < 3 && !this.closed) {
-          // The connection died before the command started: safe to try on a new one.
+        if (execNeverSent(e) && attempt < 3 && !this.closed) {
+          // The connection died before the command was sent: safe to try on a new one.
           this.destroyConn(conn);
           this.conns = this.conns.filter((c) => c !== conn);
           continue;
         }
         if (e instanceof ConnectionError) throw e;
+        if (conn.closed) {
+          throw new ConnectionError(this.host, `connection lost after the command was sent (it may have started; not retried): ${errMessage(e)}`, { cause: e });
+        }
         throw new ConnectionError(this.host, `cannot start a command: ${errMessage(e)}`, { cause: e });
       }
     }
@@ -937,9 +947,10 @@ export class SshTransport implements Transport {
   }
 
   async put(filePath: string, content: string | Buffer, opts: PutOptions = {}): Promise<void> {
-    const cmd = putCommand(filePath, opts);
+    const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+    const cmd = putCommand(filePath, opts, data.length);
     const line = commandLine(cmd, { ...(opts.become ? { become: opts.become } : {}), loginUser: this.user });
-    const r = await this.run(line, { stdin: typeof content === 'string' ? Buffer.from(content, 'utf8') : content });
+    const r = await this.run(line, { stdin: data });
     checkPut(this.host, filePath, r, opts.validate);
   }
 

@@ -212,17 +212,36 @@ input(type="imtcp" port="5514" ruleset="runbook_c_collect")
   });
 });
 
+describe('put script: a stream cut short', () => {
+  it('keeps the old file and says how many bytes arrived when stdin ends early', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rb-short-'));
+    const p = path.join(dir, 'f');
+    writeFileSync(p, 'old\n');
+    let err: { status: number; stderr: Buffer } | undefined;
+    try {
+      execFileSync('sh', ['-c', PUT_SCRIPT, 'sh', p, '', '', '', '100'], { input: 'only ten b', stdio: 'pipe' });
+    } catch (e) {
+      err = e as { status: number; stderr: Buffer };
+    }
+    expect(err?.status).toBe(1);
+    expect(err?.stderr.toString()).toBe(`received 10 of 100 bytes: the upload was cut short; ${p} was left as it was\n`);
+    expect(readFileSync(p, 'utf8')).toBe('old\n');
+    expect(readdirSync(dir)).toEqual(['f']);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
 describe('put validate hook', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'rb-validate-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('passes the validate argv after the four put arguments', () => {
-    expect(putCommand('/etc/x', { validate: ['visudo', '-cf', '%s'] })).toEqual({
+  it('passes the validate argv after the five put arguments', () => {
+    expect(putCommand('/etc/x', { validate: ['visudo', '-cf', '%s'] }, 12)).toEqual({
       script: PUT_SCRIPT,
-      args: ['/etc/x', '', '', '', 'visudo', '-cf', '%s'],
+      args: ['/etc/x', '', '', '', '12', 'visudo', '-cf', '%s'],
     });
-    expect(() => putCommand('/etc/x', { validate: ['true'] })).toThrow(/exactly %s/);
-    expect(() => putCommand('/etc/x', { validate: [] })).toThrow(/exactly %s/);
+    expect(() => putCommand('/etc/x', { validate: ['true'] }, 0)).toThrow(/exactly %s/);
+    expect(() => putCommand('/etc/x', { validate: [] }, 0)).toThrow(/exactly %s/);
   });
 
   it('the script validates the temp file before the rename and keeps the old file on rejection', () => {
@@ -230,7 +249,7 @@ describe('put validate hook', () => {
     writeFileSync(p, 'old\n');
     const run = (content: string, validate: string[]) => {
       try {
-        execFileSync('sh', ['-c', PUT_SCRIPT, 'sh', p, '', '', '', ...validate], { input: content, stdio: 'pipe' });
+        execFileSync('sh', ['-c', PUT_SCRIPT, 'sh', p, '', '', '', String(Buffer.byteLength(content)), ...validate], { input: content, stdio: 'pipe' });
         return { code: 0, stderr: '' };
       } catch (e) {
         const err = e as { status: number; stderr: Buffer };
