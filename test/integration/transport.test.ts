@@ -254,6 +254,27 @@ describe('ssh put/get', () => {
     expect((await root.get(f))!.toString()).toBe('e');
   });
 
+  it('replaces a link to a folder with the file, like the local transport, and refuses a folder', async () => {
+    const dir = `${remoteDir}/linked-dir`;
+    const link = `${remoteDir}/link-to-dir`;
+    await root.exec(['sh', '-c', 'mkdir -p "$1" && ln -sfn "$1" "$2"', 'sh', dir, link]);
+    await root.put(link, 'now a file\n');
+    expect((await root.exec(['stat', '-c', '%F', link])).stdout.trim()).toBe('regular file');
+    expect((await root.get(link))!.toString()).toBe('now a file\n');
+    expect((await root.exec(['ls', '-A', dir])).stdout).toBe('');
+    await expect(root.put(dir, 'x')).rejects.toThrow(/cannot write|directory/);
+    expect((await root.exec(['stat', '-c', '%F', dir])).stdout.trim()).toBe('directory');
+
+    const lt = createTransport(connectionSpecFromVars('localhost', {}));
+    opened.push(lt);
+    const ldir = path.join(local, 'linked-dir');
+    const llink = path.join(local, 'link-to-dir');
+    execFileSync('sh', ['-c', 'mkdir -p "$1" && ln -sfn "$1" "$2"', 'sh', ldir, llink]);
+    await lt.put(llink, 'now a file\n');
+    expect(readFileSync(llink, 'utf8')).toBe('now a file\n');
+    expect(execFileSync('ls', ['-A', ldir], { encoding: 'utf8' })).toBe('');
+  });
+
   it('writes through become and fails clearly without it', async () => {
     const f = `/root/rb-transport-${randomBytes(3).toString('hex')}`;
     await expect(deploy.put(f, 'x')).rejects.toBeInstanceOf(CommandError);
