@@ -327,8 +327,9 @@ atomic_link "$2" "$1"
 
 /** Args: COPY PATH UID GID MODE TEMPDIR. Puts a kept copy back, atomically. */
 const RESTORE_COPY_SCRIPT = `${ATOMIC_LINK_FN}
-src=$1; p=$2; t="$(dirname -- "$p")/.runbook-restore.$$"
-cp -p -- "$src" "$t" || exit 1
+src=$1; p=$2
+t=$(mktemp "$(dirname -- "$p")/.runbook-restore.XXXXXX") || exit 1
+cp -p -- "$src" "$t" || { rm -f -- "$t"; exit 1; }
 chown -- "$3:$4" "$t" && chmod -- "$5" "$t" && replace_path "$t" "$p" || { rm -f -- "$t"; exit 1; }
 if [ -n "$6" ]; then rm -rf -- "$6"; fi
 exit 0

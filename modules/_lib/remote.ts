@@ -33,7 +33,9 @@ undo_dir() {
 /**
  * sh functions. `replace_path SRC PATH` renames SRC over PATH (mv -T, so a link to a directory
  * is replaced, not entered; without mv -T, a link or file at PATH is removed first) and refuses
- * to replace a real directory. `atomic_link TARGET PATH` makes PATH a symlink to TARGET that way.
+ * to replace a real directory. `atomic_link TARGET PATH` makes PATH a symlink to TARGET that way,
+ * the new link made first in a private mktemp folder beside PATH (a guessable name in a
+ * world-writable folder could be raced).
  */
 export const ATOMIC_LINK_FN = `
 replace_path() {
@@ -46,10 +48,10 @@ replace_path() {
   return 1
 }
 atomic_link() {
-  _t="$(dirname -- "$2")/.runbook-link.$$"
-  rm -f -- "$_t"
-  ln -s -- "$1" "$_t" || return 1
-  replace_path "$_t" "$2" || { rm -f -- "$_t"; return 1; }
+  _d=$(mktemp -d "$(dirname -- "$2")/.runbook-link.XXXXXX") || return 1
+  if ln -s -- "$1" "$_d/l" && replace_path "$_d/l" "$2"; then rmdir -- "$_d"; return 0; fi
+  rm -rf -- "$_d"
+  return 1
 }
 `;
 
