@@ -54,15 +54,24 @@ export interface PlayContext {
   keepUndo?: boolean;
 }
 
-/** Read a controller-side file the way Ansible finds `src`: relative to the playbook's folder, then its templates/ or files/ (SPEC §5). */
+/**
+ * Read a controller-side file the way Ansible finds `src`: in a role's templates/ or files/
+ * and the role's folder first (a role's task), then relative to the playbook's folder, then
+ * its templates/ or files/ (SPEC §5).
+ */
 export async function readLocalFile(
   playbookDir: string,
   file: string,
   subdir: 'templates' | 'files',
+  roleDir?: string,
 ): Promise<{ path: string; content: Buffer }> {
   const candidates = path.isAbsolute(file)
     ? [file]
-    : [path.join(playbookDir, file), path.join(playbookDir, subdir, file)];
+    : [
+        ...(roleDir ? [path.join(roleDir, subdir, file), path.join(roleDir, file)] : []),
+        path.join(playbookDir, file),
+        path.join(playbookDir, subdir, file),
+      ];
   for (const p of candidates) {
     try {
       return { path: p, content: await readFile(p) };

@@ -47,6 +47,9 @@ export async function checkUndefinedNames(
       const where = `task "${task.name}"`;
       const defined = new Set(playNames);
       for (const k of Object.keys(task.vars)) defined.add(k);
+      for (const layer of [task.role?.defaults ?? play.roleDefaults, task.role?.vars ?? play.roleVars, task.role?.params]) {
+        for (const k of Object.keys(layer ?? {})) defined.add(k);
+      }
       // The loop expression is read before its own loop variables exist.
       if (task.loop) {
         check(namesIn(task.loop.value), new Set(defined), task.loop.pos, where);
@@ -65,7 +68,7 @@ export async function checkUndefinedNames(
         const at = task.argPos.src ?? task.pos;
         let file: { path: string; content: Buffer };
         try {
-          file = await readLocalFile(playbook.dir, src, task.module === 'template' ? 'templates' : 'files');
+          file = await readLocalFile(task.baseDir ?? playbook.dir, src, task.module === 'template' ? 'templates' : 'files', task.role?.dir);
         } catch (e) {
           errors.push(new ConfigError(`${where}: src ${src}: ${(e as Error).message}`, at));
           continue;

@@ -12,6 +12,7 @@ import type { HostState, UndoEntry } from './host-state.js';
 import { OMIT, validateParams } from './params.js';
 import type { Vars } from './vars.js';
 import { layeredVars, withVars } from './vars.js';
+import { firstFoundDirs, loopFormItems } from '../playbook/loops.js';
 
 export const CENSORED = 'the output has been hidden due to no_log: true';
 
@@ -24,11 +25,14 @@ export function taskVars(pc: PlayContext, task: Task | undefined, host: HostStat
   const run = pc.run;
   const inv = run.inventory;
   return layeredVars({
+    roleDefaults: task?.role?.defaults ?? pc.play.roleDefaults,
     inventory: host.inventoryVars,
     play: pc.play.vars,
     varsFiles: pc.varsFilesVars,
+    roleVars: task?.role?.vars ?? pc.play.roleVars,
     task: task?.vars ?? {},
     registered: host.registered,
+    roleParams: task?.role?.params,
     extra: run.extraVars,
     loop,
     magic: {
@@ -97,7 +101,7 @@ function outcomeFromError(e: unknown, started: number): TaskOutcome {
 async function runWithLoop(pc: PlayContext, task: Task, host: HostState, ref: TaskRef): Promise<TaskOutcome> {
   if (!task.loop) return runOnce(pc, task, host, taskVars(pc, task, host), ref);
   const baseVars = taskVars(pc, task, host);
-  const items = loopItems(task.loop, baseVars, task);
+  const items = loopItems(task.loop, baseVars, task, pc.run.playbook.dir);
   const results: TaskOutcome[] = [];
   for (let i = 0; i < items.length; i++) {
     if (pc.run.signal.aborted) break;
@@ -121,9 +125,16 @@ async function runWithLoop(pc: PlayContext, task: Task, host: HostState, ref: Ta
   return combineItems(results);
 }
 
-function loopItems(loop: Located<unknown>, vars: Vars, task: Task): unknown[] {
+function loopItems(loop: Located<unknown>, vars: Vars, task: Task, playbookDir: string): unknown[] {
   const where = { pos: loop.pos, task: task.name };
   const value = typeof loop.value === 'string' ? renderString(loop.value, vars, where) : renderDeep(loop.value, vars, where);
+  if (task.loopForm) {
+    try {
+      return loopFormItems(task.loopForm, value, firstFoundDirs(task.role?.dir, task.baseDir ?? playbookDir));
+    } catch (e) {
+      throw new TemplateError((e as Error).message, loop.pos);
+    }
+  }
   if (Array.isArray(value)) return value;
   if (value && typeof value === 'object') {
     throw new TemplateError(`loop must be a list, found a map (use a list of items)`, loop.pos);
@@ -225,8 +236,8 @@ async function runOnce(pc: PlayContext, task: Task, host: HostState, vars: Vars,
     diff,
     keepUndo,
     signal: run.abort,
-    playbookDir: run.playbook.dir,
-    readLocalFile: (p, sub) => readLocalFile(run.playbook.dir, p, sub),
+    playbookDir: task.baseDir ?? run.playbook.dir,
+    readLocalFile: (p, sub) => readLocalFile(task.baseDir ?? run.playbook.dir, p, sub, task.role?.dir),
     render: (text, source) => renderText(text, vars, { task: `${task.name} (${source})` }),
     log: (m) => {
       if (run.verbose) run.bus.emit({ type: 'warning', msg: m, host: host.name });

@@ -24,11 +24,17 @@ export const MAGIC_VARS = [
 ] as const;
 
 export interface Layers {
+  /** Role defaults: the lowest of all. */
+  roleDefaults?: Vars;
   inventory: Vars;
   play: Vars;
   varsFiles: Vars;
+  /** Role vars (vars/main.yml): above play vars and vars_files. */
+  roleVars?: Vars;
   task: Vars;
   registered: Vars;
+  /** Role parameters: above registered results, below extra vars. */
+  roleParams?: Vars;
   extra: Vars;
   magic: Vars;
   /** Loop variable and friends; above everything but extra vars. */
@@ -46,11 +52,14 @@ type Layer = [vars: Vars | undefined, templated: boolean];
  */
 export function layeredVars(l: Layers): Vars {
   return lazilyRendered([
+    [l.roleDefaults, true],
     [l.inventory, true],
     [l.play, true],
     [l.varsFiles, true],
+    [l.roleVars, true],
     [l.task, true],
     [l.registered, false],
+    [l.roleParams, true],
     [l.loop, false],
     [l.extra, true],
     [l.magic, false],

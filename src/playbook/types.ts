@@ -7,6 +7,22 @@ export interface Located<T = string> {
   pos: SourcePos;
 }
 
+/** The role a task comes from (one object per role instance, shared by its tasks and handlers). */
+export interface TaskRole {
+  name: string;
+  /** The role's folder (where its templates/ and files/ are looked up first). */
+  dir: string;
+  /** defaults/main.yml of every role of the play, then of this role's dependencies and parents, then its own: below the inventory. */
+  defaults: Record<string, unknown>;
+  /** vars/main.yml likewise: above play vars and vars_files, below task vars. */
+  vars: Record<string, unknown>;
+  /** Role parameters (`vars:` and other keys of a `roles:` entry, its parents' first): above registered results. */
+  params: Record<string, unknown>;
+}
+
+/** How a `with_*` loop turns its value into items (loop and with_list take the list as it is). */
+export type LoopForm = 'flatten' | 'dict' | 'nested' | 'first_found';
+
 export interface Task {
   /** Given name, or `module: <short args>` when unnamed. */
   name: string;
@@ -25,6 +41,8 @@ export interface Task {
   when: Located[];
   register?: string;
   loop?: Located<unknown>;
+  /** A `with_*` loop's shape: its value becomes the list of items at run time. */
+  loopForm?: LoopForm;
   /** loop_control.loop_var, default `item`. */
   loopVar: string;
   /** loop_control.index_var: variable holding the item's 0-based index. */
@@ -49,6 +67,10 @@ export interface Task {
   diff?: boolean;
   /** Handlers only: extra topics this handler answers to. */
   listen: string[];
+  /** Set for the tasks and handlers of a role. */
+  role?: TaskRole;
+  /** Folder relative `src` resolves against when it is not the playbook's (a play of an imported playbook). */
+  baseDir?: string;
   pos: SourcePos;
 }
 
@@ -77,6 +99,9 @@ export interface Play {
   rollout?: RolloutConfig;
   sections: Record<Section, Task[]>;
   handlers: Task[];
+  /** What every task of the play sees of its roles (each role's tasks see their own on top). */
+  roleDefaults?: Record<string, unknown>;
+  roleVars?: Record<string, unknown>;
   pos: SourcePos;
 }
 
