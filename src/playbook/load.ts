@@ -12,7 +12,10 @@ import { isPlainObject } from '../template/runtime.js';
 import { closest, didYouMean } from '../template/suggest.js';
 import { type Explained, explainErrors, found, pointer } from './explain.js';
 import { playbookSchema, taskFileSchema, TASK_KEYWORDS, UNSUPPORTED_TASK_KEYWORDS } from './schema.js';
-import type { Located, Play, Playbook, Section, Task } from './types.js';
+import type { Located, LoopForm, Play, Playbook, Section, Task, TaskRole } from './types.js';
+import { findRole, paramsKey, ROLE_ENTRY_KEYWORDS, ROLE_TASK_OPTIONS, rolePartFile } from './roles.js';
+import { parseVars } from './vars-file.js';
+import { loopFormItems } from './loops.js';
 import { displayPath, readSourceText, SourceFile } from './yaml.js';
 import { rolloutConfig } from '../rollout/config.js';
 
@@ -65,6 +68,28 @@ export function normalizeModuleName(name: string): string {
 }
 
 const IMPORT_KEYS = new Set(['import_tasks', 'include_tasks']);
+const ROLE_KEYS = new Set(['import_role', 'include_role']);
+
+/** Loop keywords and how each turns its value into items (undefined: the list as it is). */
+const LOOP_FORMS: Record<string, LoopForm | undefined> = {
+  loop: undefined,
+  with_list: undefined,
+  with_items: 'flatten',
+  with_dict: 'dict',
+  with_nested: 'nested',
+  with_first_found: 'first_found',
+};
+
+/** What an import_playbook hands to the plays it imports. */
+interface PlayExtra {
+  tags: string[];
+  vars: Record<string, unknown>;
+  when: Located[];
+}
+
+function newPlayRoles(): PlayRoles {
+  return { played: new Set(), instances: [], visible: [], handlers: [], handlerFiles: new Set() };
+}
 const BOOL_WORDS: Record<string, boolean> = { yes: true, true: true, on: true, y: true, no: false, false: false, off: false, n: false };
 
 function boolish(v: unknown): boolean | undefined {
@@ -197,11 +222,58 @@ interface Scope {
   /** Files being imported (cycle detection). */
   chain: string[];
   notifies: { task: Task; name: string; pos: SourcePos; label: string }[];
+  /** Folder of the playbook file the play came from (roles/, vars_files, tasks/ are found from it). */
+  dir: string;
+  /** The role whose tasks these are, and the roles that led to it (outermost first). */
+  role?: RoleInst;
+}
+
+/** One role as a play uses it: its files read, its dependencies, where its variables go. */
+interface RoleInst {
+  name: string;
+  dir: string;
+  defaults: Record<string, unknown>;
+  vars: Record<string, unknown>;
+  params: Record<string, unknown>;
+  deps: RoleInst[];
+  /** The roles that depend on this one, outermost first. */
+  parents: RoleInst[];
+  /** What its tasks carry; filled in once the whole play is read. */
+  ref: TaskRole;
+}
+
+/** What the roles of one play share while it is read. */
+interface PlayRoles {
+  /** Role instances that already ran in this play (folder + parameters). */
+  played: Set<string>;
+  instances: RoleInst[];
+  /** Roles whose variables every task of the play sees (`roles:` and import_role). */
+  visible: RoleInst[];
+  handlers: Task[];
+  /** Handler files already added (a role's handlers join the play once). */
+  handlerFiles: Set<string>;
+}
+
+/** How a role is asked for. */
+interface RoleRequest {
+  name: string;
+  params: Record<string, unknown>;
+  pos: SourcePos;
+  where: string;
+  tasksFrom?: string;
+  varsFrom?: string;
+  defaultsFrom?: string;
+  handlersFrom?: string;
+  /** roles: and dependencies run once per play per set of parameters; import_role/include_role every time. */
+  once: boolean;
+  /** Its variables are seen by the whole play. */
+  visible: boolean;
 }
 
 class Loader {
   readonly errors: ConfigError[] = [];
   readonly warnings: Warning[] = [];
+  private roles: PlayRoles = newPlayRoles();
 
   constructor(
     private readonly modules: ReadonlyMap<string, ModuleInfo>,
@@ -241,8 +313,9 @@ class Loader {
 
   // ---- plays -----------------------------------------------------------------------
 
-  playbook(sf: SourceFile): Play[] {
+  playbook(sf: SourceFile, chain: string[] = [path.resolve(sf.file)], outer?: PlayExtra): Play[] {
     const data = sf.toJS();
+    const fileDir = path.dirname(path.resolve(sf.file));
     if (data === null || data === undefined) {
       this.error('the playbook is empty: expected a list of plays', sf.at(0));
       return [];
@@ -250,13 +323,7 @@ class Loader {
     const importing = new Set<number>();
     if (Array.isArray(data)) {
       data.forEach((p, i) => {
-        if (isPlainObject(p) && ('import_playbook' in p || 'ansible.builtin.import_playbook' in p)) {
-          importing.add(i);
-          this.error(
-            `plays[${i}]: import_playbook is not supported: list the plays in one file, or run the playbooks one after the other`,
-            sf.pos(sf.item(sf.contents, i)),
-          );
-        }
+        if (isPlainObject(p) && ('import_playbook' in p || 'ansible.builtin.import_playbook' in p)) importing.add(i);
       });
     }
     this.validate(
@@ -269,15 +336,62 @@ class Loader {
     if (!Array.isArray(data)) return [];
     const plays: Play[] = [];
     data.forEach((raw, i) => {
-      if (!isPlainObject(raw) || importing.has(i)) return;
-      plays.push(this.play(sf, sf.item(sf.contents, i), raw, i));
+      if (!isPlainObject(raw)) return;
+      const node = sf.item(sf.contents, i);
+      if (importing.has(i)) plays.push(...this.importPlaybook(sf, node, raw, `plays[${i}]`, chain, fileDir, outer));
+      else plays.push(this.play(sf, node, raw, i, fileDir, outer));
     });
     return plays;
   }
 
-  private play(sf: SourceFile, node: unknown, raw: Record<string, unknown>, index: number): Play {
+  /** `- import_playbook: other.yml` (relative to this playbook): its plays, in order, here. */
+  private importPlaybook(sf: SourceFile, node: unknown, raw: Record<string, unknown>, where: string, chain: string[], fileDir: string, outer?: PlayExtra): Play[] {
+    const key = 'import_playbook' in raw ? 'import_playbook' : 'ansible.builtin.import_playbook';
+    const allowed = new Set([key, 'name', 'tags', 'vars', 'when']);
+    let bad = false;
+    for (const k of Object.keys(raw)) {
+      if (!allowed.has(k)) {
+        this.error(`${where}.${k}: not supported on import_playbook (expected ${[...allowed].filter((a) => a !== key).join(', ')})`, sf.posAtPath(node, [k], true), where);
+        bad = true;
+      }
+    }
+    const file = raw[key];
+    const at = sf.contentPos(sf.get(node, key));
+    if (typeof file !== 'string' || file.trim() === '') {
+      this.error(`${where}.${key}: expected a playbook file name, found ${found(file)}`, at, where);
+      return [];
+    }
+    if (file.includes('{{')) {
+      this.error(`${where}.${key}: the file name cannot be a template (playbooks are imported when the playbook is loaded)`, at, where);
+      return [];
+    }
+    if (raw.vars !== undefined && !isPlainObject(raw.vars)) {
+      this.error(`${where}.vars: expected a map, found ${found(raw.vars)}`, sf.contentPos(sf.get(node, 'vars')), where);
+      bad = true;
+    }
+    if (bad) return [];
+    const abs = path.resolve(fileDir, file);
+    if (!existsSync(abs)) {
+      this.error(`${where}.${key}: file not found: ${file} (looked at ${abs})`, at, where);
+      return [];
+    }
+    if (chain.includes(abs)) {
+      this.error(`${where}.${key}: ${file} imports itself (${[...chain, abs].map(displayPath).join(' → ')})`, at, where);
+      return [];
+    }
+    const child = this.parse(abs, readFileSync(abs, 'utf8'));
+    if (!child) return [];
+    const extra: PlayExtra = {
+      tags: normalizeTags([...(outer?.tags ?? []), ...normalizeTags(raw.tags)]),
+      vars: { ...(outer?.vars ?? {}), ...(isPlainObject(raw.vars) ? raw.vars : {}) },
+      when: [...(outer?.when ?? []), ...this.conditions(sf, node, raw, 'when', where)],
+    };
+    if (isPlainObject(raw.vars)) this.checkTemplatesIn(sf, raw.vars, sf.get(node, 'vars'), `${where}.vars`);
+    return this.playbook(child, [...chain, abs], extra);
+  }
+
+  private play(sf: SourceFile, node: unknown, raw: Record<string, unknown>, index: number, fileDir: string, outer?: PlayExtra): Play {
     for (const [key, why] of Object.entries({
-      roles: 'roles are not supported: use import_tasks',
       vars_prompt: 'vars_prompt is not supported: pass values with -e',
       environment: 'environment is not supported',
     })) {
@@ -291,13 +405,14 @@ class Loader {
       const why = impossiblePattern(hosts);
       if (why) this.error(`hosts: the pattern '${hosts}' can never match a host: ${why}`, sf.contentPos(sf.get(node, 'hosts')), 'hosts');
     }
-    const vars = isPlainObject(raw.vars) ? raw.vars : {};
-    this.checkTemplatesIn(sf, vars, sf.get(node, 'vars'), 'vars');
+    // Vars given to import_playbook win over the play's own, as in Ansible.
+    const vars = { ...(isPlainObject(raw.vars) ? raw.vars : {}), ...(outer?.vars ?? {}) };
+    if (isPlainObject(raw.vars)) this.checkTemplatesIn(sf, raw.vars, sf.get(node, 'vars'), 'vars');
 
     const varsFiles: string[] = [];
     const vfNode = sf.get(node, 'vars_files');
     strList(raw.vars_files).forEach((f, i) => {
-      const abs = path.resolve(this.dir, f);
+      const abs = path.resolve(fileDir, f);
       if (!f.includes('{{') && !existsSync(abs)) {
         const itemNode = Array.isArray(raw.vars_files) ? sf.item(vfNode, i) : vfNode;
         this.error(`vars_files: file not found: ${f} (looked at ${abs})`, sf.pos(itemNode), 'vars_files');
@@ -305,25 +420,35 @@ class Loader {
       varsFiles.push(abs);
     });
 
-    const playTags = normalizeTags(raw.tags);
+    const playTags = normalizeTags([...(outer?.tags ?? []), ...normalizeTags(raw.tags)]);
     const notifies: Scope['notifies'] = [];
+    this.roles = newPlayRoles();
+    const scopeFor = (handler: boolean): Scope => ({
+      sf,
+      inherit: { when: handler ? [] : [...(outer?.when ?? [])], tags: handler ? [] : playTags, vars: {} },
+      handler,
+      chain: [],
+      notifies,
+      dir: fileDir,
+    });
     const section = (name: Section | 'handlers'): Task[] => {
       const out: Task[] = [];
       const list = raw[name];
       if (!Array.isArray(list)) return out;
-      const scope: Scope = {
-        sf,
-        inherit: { when: [], tags: name === 'handlers' ? [] : playTags, vars: {} },
-        handler: name === 'handlers',
-        chain: [],
-        notifies,
-      };
-      this.taskList(scope, sf.get(node, name), list, name, out);
+      this.taskList(scopeFor(name === 'handlers'), sf.get(node, name), list, name, out);
       return out;
     };
-    const sections = { pre_tasks: section('pre_tasks'), tasks: section('tasks'), post_tasks: section('post_tasks') };
-    const handlers = section('handlers');
+    const preTasks = section('pre_tasks');
+    // Roles run after pre_tasks and before tasks, in the same handler section as tasks.
+    const roleTasks: Task[] = [];
+    if (Array.isArray(raw.roles)) this.playRoles(scopeFor(false), sf.get(node, 'roles'), raw.roles, roleTasks);
+    const sections = { pre_tasks: preTasks, tasks: [...roleTasks, ...section('tasks')], post_tasks: section('post_tasks') };
+    const handlers = [...this.roles.handlers, ...section('handlers')];
     this.checkNotifies(notifies, handlers);
+    const roleLayers = this.finishRoles();
+    if (fileDir !== this.dir) {
+      for (const t of [...sections.pre_tasks, ...sections.tasks, ...sections.post_tasks, ...handlers]) t.baseDir ??= fileDir;
+    }
 
     const strategy = raw.strategy === 'free' ? 'free' : 'linear';
     const maxFail = typeof raw.max_fail_percentage === 'number' ? raw.max_fail_percentage : undefined;
@@ -344,8 +469,197 @@ class Loader {
       rollout: isPlainObject(raw.rollout) ? rolloutConfig(raw.rollout) : undefined,
       sections,
       handlers,
+      ...roleLayers,
       pos: sf.pos(node),
     };
+  }
+
+  // ---- roles ------------------------------------------------------------------------
+
+  /** A play's `roles:` list: strings, or maps with `role:` (or `name:`), keywords and parameters. */
+  private playRoles(scope: Scope, seqNode: unknown, list: unknown[], out: Task[]): void {
+    list.forEach((entry, i) => {
+      const node = scope.sf.item(seqNode, i);
+      const where = `roles[${i}]`;
+      const req = this.roleEntry(scope.sf, node, entry, where, true);
+      if (!req) return;
+      const inherit = isPlainObject(entry) ? this.inheritFrom(scope, node, entry, where) : scope.inherit;
+      this.runRole({ ...scope, inherit }, req, out);
+    });
+  }
+
+  /** A `roles:` entry or a meta dependency as a request; undefined (after an error) when it names no role. */
+  private roleEntry(sf: SourceFile, node: unknown, entry: unknown, where: string, visible: boolean): RoleRequest | undefined {
+    if (typeof entry === 'string') {
+      if (entry.includes('{{')) {
+        this.error(`${where}: a role name cannot be a template (roles are read when the playbook is loaded)`, sf.contentPos(node), where);
+        return undefined;
+      }
+      return { name: entry, params: {}, pos: sf.contentPos(node), where, once: true, visible };
+    }
+    if (!isPlainObject(entry)) {
+      this.error(`${where}: expected a role name or a map with role:, found ${found(entry)}`, sf.pos(node), where);
+      return undefined;
+    }
+    const key = entry.role !== undefined ? 'role' : entry.name !== undefined ? 'name' : undefined;
+    const name = key ? entry[key] : undefined;
+    if (typeof name !== 'string' || name.trim() === '') {
+      this.error(`${where}: expected role: with the role's name${key ? `, found ${found(name)}` : ''}`, key ? sf.contentPos(sf.get(node, key)) : sf.pos(node), where);
+      return undefined;
+    }
+    if (name.includes('{{')) {
+      this.error(`${where}.${key}: a role name cannot be a template (roles are read when the playbook is loaded)`, sf.contentPos(sf.get(node, key!)), where);
+      return undefined;
+    }
+    if (entry.vars !== undefined && !isPlainObject(entry.vars)) {
+      this.error(`${where}.vars: expected a map, found ${found(entry.vars)}`, sf.contentPos(sf.get(node, 'vars')), where);
+      return undefined;
+    }
+    const params: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(entry)) if (!ROLE_ENTRY_KEYWORDS.has(k)) params[k] = v;
+    Object.assign(params, isPlainObject(entry.vars) ? entry.vars : {});
+    if (isPlainObject(entry.vars)) this.checkTemplatesIn(sf, entry.vars, sf.get(node, 'vars'), `${where}.vars`);
+    return { name, params, pos: sf.contentPos(sf.get(node, key!)), where, once: true, visible };
+  }
+
+  /**
+   * Read a role and put its tasks (after its dependencies') into `out` and its handlers into
+   * the play's. Returns the instance (also when it already ran: its variables still count
+   * for the roles that depend on it), undefined after an error.
+   */
+  private runRole(scope: Scope, req: RoleRequest, out: Task[]): RoleInst | undefined {
+    const parents = scope.role ? [...scope.role.parents, scope.role] : [];
+    const found = findRole(req.name, scope.dir, process.env, scope.role?.dir);
+    if (!found.dir) {
+      this.error(
+        `${req.where}: role '${req.name}' not found (looked in ${found.looked.join(', ')}; ${found.env})`,
+        req.pos,
+        req.where,
+      );
+      return undefined;
+    }
+    const dir = found.dir;
+    const cycle = parents.findIndex((p) => p.dir === dir);
+    if (cycle >= 0) {
+      const names = [...parents.slice(cycle).map((p) => p.name), req.name];
+      this.error(`${req.where}: role dependency cycle: ${names.join(' → ')} (role '${req.name}' at ${displayPath(dir)})`, req.pos, req.where);
+      return undefined;
+    }
+    const inst: RoleInst = {
+      name: path.basename(dir),
+      dir,
+      defaults: this.roleVarsFile(dir, 'defaults', req.defaultsFrom, req),
+      vars: this.roleVarsFile(dir, 'vars', req.varsFrom, req),
+      params: req.params,
+      deps: [],
+      parents,
+      ref: { name: path.basename(dir), dir, defaults: {}, vars: {}, params: {} },
+    };
+    const meta = this.roleMeta(dir);
+    const key = `${dir}\0${paramsKey(req.params)}`;
+    const skip = req.once && !meta.allowDuplicates && this.roles.played.has(key);
+    if (req.once) this.roles.played.add(key);
+    this.roles.instances.push(inst);
+    if (req.visible) this.roles.visible.push(inst);
+    const roleScope: Scope = { ...scope, role: inst, chain: [] };
+    // Dependencies first, each once per play (unless their parameters differ).
+    if (meta.sf && Array.isArray(meta.deps)) {
+      const depsNode = meta.sf.get(meta.sf.contents, 'dependencies');
+      meta.deps.forEach((entry, i) => {
+        const node = meta.sf!.item(depsNode, i);
+        const where = `dependencies[${i}]`;
+        const depReq = this.roleEntry(meta.sf!, node, entry, where, false);
+        if (!depReq) return;
+        const inherit = isPlainObject(entry) ? this.inheritFrom({ ...roleScope, sf: meta.sf! }, node, entry, where) : scope.inherit;
+        const dep = this.runRole({ ...roleScope, sf: meta.sf!, inherit }, depReq, skip ? [] : out);
+        if (dep) inst.deps.push(dep);
+      });
+    }
+    if (skip) return inst;
+    const tasks = rolePartFile(dir, 'tasks', req.tasksFrom);
+    if (!tasks.file && req.tasksFrom) {
+      this.error(`${req.where}: role '${req.name}' (at ${displayPath(dir)}) has no tasks file '${req.tasksFrom}' (looked at ${tasks.looked.join(', ')})`, req.pos, req.where);
+    } else if (tasks.file) {
+      this.roleTaskFile(roleScope, tasks.file, out);
+    }
+    const handlers = rolePartFile(dir, 'handlers', req.handlersFrom);
+    if (!handlers.file && req.handlersFrom) {
+      this.error(`${req.where}: role '${req.name}' (at ${displayPath(dir)}) has no handlers file '${req.handlersFrom}' (looked at ${handlers.looked.join(', ')})`, req.pos, req.where);
+    } else if (handlers.file && !this.roles.handlerFiles.has(handlers.file)) {
+      this.roles.handlerFiles.add(handlers.file);
+      const hs: Task[] = [];
+      this.roleTaskFile({ ...roleScope, handler: true, inherit: { when: [], tags: [], vars: {} } }, handlers.file, hs);
+      // As in Ansible, `notify: "role : handler"` names a role's handler too.
+      for (const h of hs) h.listen.push(`${inst.name} : ${h.name}`);
+      this.roles.handlers.push(...hs);
+    }
+    return inst;
+  }
+
+  private roleTaskFile(scope: Scope, file: string, out: Task[]): void {
+    const sf = this.parse(file, readFileSync(file, 'utf8'));
+    if (!sf) return;
+    const data = sf.toJS();
+    if (!this.validate(sf, structureValidators().tasks, data, (seg) => label('tasks', seg), () => false) && !Array.isArray(data)) return;
+    if (!Array.isArray(data)) return;
+    this.taskList({ ...scope, sf, chain: [file] }, sf.contents, data, 'tasks', out);
+  }
+
+  /** defaults/ or vars/ of a role (main, or the `*_from` file asked for). */
+  private roleVarsFile(dir: string, part: 'defaults' | 'vars', from: string | undefined, req: RoleRequest): Record<string, unknown> {
+    const f = rolePartFile(dir, part, from);
+    if (!f.file) {
+      if (from) this.error(`${req.where}: role '${req.name}' (at ${displayPath(dir)}) has no ${part} file '${from}' (looked at ${f.looked.join(', ')})`, req.pos, req.where);
+      return {};
+    }
+    try {
+      return parseVars(readFileSync(f.file, 'utf8'), f.file);
+    } catch (e) {
+      if (e instanceof ConfigErrors) this.errors.push(...e.errors);
+      else if (e instanceof ConfigError) this.errors.push(e);
+      else throw e;
+      return {};
+    }
+  }
+
+  /** meta/main.yml: dependencies and allow_duplicates (galaxy_info and the rest are ignored). */
+  private roleMeta(dir: string): { sf?: SourceFile; deps?: unknown; allowDuplicates: boolean } {
+    const f = rolePartFile(dir, 'meta');
+    if (!f.file) return { allowDuplicates: false };
+    const sf = this.parse(f.file, readFileSync(f.file, 'utf8'));
+    if (!sf) return { allowDuplicates: false };
+    const data = sf.toJS();
+    if (data === null || data === undefined) return { allowDuplicates: false };
+    if (!isPlainObject(data)) {
+      this.error(`meta: expected a map (dependencies, allow_duplicates, galaxy_info), found ${found(data)}`, sf.pos(sf.contents), 'meta');
+      return { allowDuplicates: false };
+    }
+    const deps = data.dependencies;
+    if (deps !== undefined && deps !== null && !Array.isArray(deps)) {
+      this.error(`meta.dependencies: expected a list of roles, found ${found(deps)}`, sf.contentPos(sf.get(sf.contents, 'dependencies')), 'meta.dependencies');
+      return { allowDuplicates: false };
+    }
+    return { sf, deps, allowDuplicates: boolish(data.allow_duplicates) ?? false };
+  }
+
+  /**
+   * Once a play is read: each role's tasks see every visible role's defaults and vars (as
+   * Ansible's roles are not private), then their dependencies', their parents', their own.
+   */
+  private finishRoles(): { roleDefaults?: Record<string, unknown>; roleVars?: Record<string, unknown> } {
+    const { instances, visible } = this.roles;
+    if (instances.length === 0) return {};
+    const allDeps = (r: RoleInst, seen = new Set<RoleInst>()): RoleInst[] =>
+      r.deps.flatMap((d) => (seen.has(d) ? [] : (seen.add(d), [...allDeps(d, seen), d])));
+    const merged = (r: RoleInst, part: 'defaults' | 'vars') => Object.assign({}, ...allDeps(r).map((d) => d[part]), r[part]) as Record<string, unknown>;
+    const roleDefaults = Object.assign({}, ...visible.map((r) => merged(r, 'defaults'))) as Record<string, unknown>;
+    const roleVars = Object.assign({}, ...visible.map((r) => merged(r, 'vars'))) as Record<string, unknown>;
+    for (const r of instances) {
+      Object.assign(r.ref.defaults, roleDefaults, ...allDeps(r).map((d) => d.defaults), ...r.parents.map((p) => p.defaults), r.defaults);
+      Object.assign(r.ref.vars, roleVars, ...allDeps(r).map((d) => d.vars), ...r.parents.map((p) => p.vars), r.vars);
+      Object.assign(r.ref.params, ...r.parents.map((p) => p.params), r.params);
+    }
+    return { roleDefaults, roleVars };
   }
 
   private checkNotifies(notifies: Scope['notifies'], handlers: Task[]): void {
@@ -384,7 +698,11 @@ class Loader {
       if (UNSUPPORTED_TASK_KEYWORDS[plain]) {
         this.error(`${where}.${k}: ${UNSUPPORTED_TASK_KEYWORDS[plain]}`, keyPos(k), `${where}.${k}`);
         bad = true;
-      } else if (IMPORT_KEYS.has(plain)) {
+      } else if (IMPORT_KEYS.has(plain) || ROLE_KEYS.has(plain)) {
+        if (importKey) {
+          this.error(`${where}: a task has one of import_tasks, include_tasks, import_role, include_role, found '${importKey}' and '${k}'`, keyPos(k), where);
+          bad = true;
+        }
         importKey = k;
       } else if (!TASK_KEYWORDS.has(k)) {
         candidates.push(k);
@@ -412,7 +730,12 @@ class Loader {
         this.error(`${where}: ${importKey} cannot be combined with a module ('${candidates[0]}')`, keyPos(candidates[0]), where);
         return;
       }
-      this.importTasks(scope, node, raw, importKey, inherit, where, out);
+      const iterations = this.importLoop(scope, node, raw, importKey, inherit, where);
+      if (!iterations) return;
+      for (const each of iterations) {
+        if (ROLE_KEYS.has(normalizeModuleName(importKey))) this.importRole(scope, node, raw, importKey, each, where, out);
+        else this.importTasks(scope, node, raw, importKey, each, where, out);
+      }
       return;
     }
 
@@ -453,8 +776,13 @@ class Loader {
 
   /** Keywords a block or import hands down to its tasks, merged with what it inherited. */
   private inherited(scope: Scope, node: unknown, raw: Record<string, unknown>, where: string): Inherit {
+    if (raw.block === undefined && !Object.keys(raw).some((k) => IMPORT_KEYS.has(normalizeModuleName(k)) || ROLE_KEYS.has(normalizeModuleName(k)))) return scope.inherit;
+    return this.inheritFrom(scope, node, raw, where);
+  }
+
+  /** Keywords of a block, import or role entry merged over what the scope inherited. */
+  private inheritFrom(scope: Scope, node: unknown, raw: Record<string, unknown>, where: string): Inherit {
     const p = scope.inherit;
-    if (raw.block === undefined && !Object.keys(raw).some((k) => IMPORT_KEYS.has(normalizeModuleName(k)))) return p;
     return {
       when: [...p.when, ...this.conditions(scope.sf, node, raw, 'when', where)],
       tags: normalizeTags([...p.tags, ...normalizeTags(raw.tags)]),
@@ -470,6 +798,130 @@ class Loader {
     };
   }
 
+  /**
+   * The iterations of an import or include: one, or one per item of a loop written out in
+   * the playbook, each with the loop variable (and index_var, ansible_loop) as a variable of
+   * its tasks. Tasks are read when the playbook is loaded, so a loop over a template cannot
+   * be unrolled: it is refused here. Undefined after an error.
+   */
+  private importLoop(scope: Scope, node: unknown, raw: Record<string, unknown>, key: string, inherit: Inherit, where: string): Inherit[] | undefined {
+    const { sf } = scope;
+    for (const k of ['register', 'notify', 'with_first_found', 'until', 'retries', 'changed_when', 'failed_when']) {
+      if (raw[k] !== undefined) {
+        this.error(`${where}.${k}: not supported on ${key} (its tasks are read when the playbook is loaded)`, sf.posAtPath(node, [k], true), where);
+        return undefined;
+      }
+    }
+    const loopKeys = Object.keys(LOOP_FORMS).filter((k) => k !== 'with_first_found' && raw[k] !== undefined);
+    if (loopKeys.length === 0) return [inherit];
+    if (loopKeys.length > 1) {
+      this.error(`${where}: use only one of ${loopKeys.join(', ')}`, sf.posAtPath(node, [loopKeys[1]], true), where);
+      return undefined;
+    }
+    const lk = loopKeys[0];
+    const value = raw[lk];
+    const at = sf.posAtPath(node, [lk], true);
+    if (typeof value === 'string') {
+      this.error(
+        `${where}.${lk}: a loop over a template is not supported on ${key}: its tasks are read when the playbook is loaded, so write the items out as a list, or put the loop on the tasks inside`,
+        at,
+        where,
+      );
+      return undefined;
+    }
+    const form = LOOP_FORMS[lk];
+    let items: unknown[];
+    try {
+      if (form) items = loopFormItems(form, value, []);
+      else if (Array.isArray(value)) items = value;
+      else throw new Error(`${lk} expects a list, found ${found(value)}`);
+    } catch (e) {
+      this.error(`${where}.${lk}: ${(e as Error).message}`, at, where);
+      return undefined;
+    }
+    this.checkTemplatesIn(sf, value, sf.get(node, lk), `${where}.${lk}`);
+    const lc = isPlainObject(raw.loop_control) ? raw.loop_control : {};
+    const loopVar = str(lc.loop_var) ?? 'item';
+    const indexVar = str(lc.index_var);
+    return items.map((item, i) => ({
+      ...inherit,
+      vars: {
+        ...inherit.vars,
+        [loopVar]: item,
+        ...(indexVar ? { [indexVar]: i } : {}),
+        ansible_loop: { index: i + 1, index0: i, first: i === 0, last: i === items.length - 1, length: items.length },
+      },
+    }));
+  }
+
+  /** `import_role` / `include_role` (both read when the playbook is loaded). */
+  private importRole(scope: Scope, node: unknown, raw: Record<string, unknown>, key: string, inherit: Inherit, where: string, out: Task[]): void {
+    const { sf } = scope;
+    const plain = normalizeModuleName(key);
+    const valueNode = sf.get(node, key);
+    let opts: Record<string, unknown> = {};
+    const optPos: Record<string, SourcePos> = {};
+    const value = raw[key];
+    if (typeof value === 'string') {
+      const base = sf.contentPos(valueNode);
+      for (const t of splitArgs(value)) {
+        const m = /^([A-Za-z_]\w*)=(.*)$/s.exec(t.text);
+        const p = posAt(base, value, t.start)!;
+        if (!m) {
+          this.error(`${where}.${key}: expected name=ROLE (key=value options), found '${t.text}'`, p, where);
+          return;
+        }
+        opts[m[1]] = unquote(m[2]);
+        optPos[m[1]] = p;
+      }
+    } else if (isPlainObject(value)) {
+      opts = value;
+      for (const k of Object.keys(value)) optPos[k] = sf.posAtPath(valueNode, [k], true);
+    } else {
+      this.error(`${where}.${key}: expected a map with name: (and tasks_from, vars_from, defaults_from, handlers_from), found ${found(value)}`, sf.contentPos(valueNode), where);
+      return;
+    }
+    for (const k of Object.keys(opts)) {
+      if (k === 'apply') {
+        this.error(`${where}.${key}.apply: not supported: put the keywords (tags, when, become, …) on the ${plain} task itself`, optPos[k], where);
+        return;
+      }
+      if (!ROLE_TASK_OPTIONS.has(k) && typeof value === 'string') {
+        this.error(`${where}.${key}: unknown option '${k}'${didYouMean(k, ROLE_TASK_OPTIONS)}`, optPos[k], where);
+        return;
+      }
+    }
+    const name = opts.name;
+    if (typeof name !== 'string' || name.trim() === '') {
+      this.error(`${where}.${key}: expected name: with the role's name`, optPos.name ?? sf.posAtPath(node, [key], true), where);
+      return;
+    }
+    for (const k of ['name', 'tasks_from', 'vars_from', 'defaults_from', 'handlers_from']) {
+      const v = opts[k];
+      if (v !== undefined && (typeof v !== 'string' || v.includes('{{'))) {
+        this.error(`${where}.${key}.${k}: expected a file name (not a template: roles are read when the playbook is loaded), found ${found(v)}`, optPos[k], where);
+        return;
+      }
+    }
+    const visible = boolish(opts.public) ?? plain === 'import_role';
+    this.runRole(
+      { ...scope, inherit },
+      {
+        name,
+        params: {},
+        pos: optPos.name ?? sf.posAtPath(node, [key], true),
+        where: `${where}.${key}`,
+        tasksFrom: str(opts.tasks_from),
+        varsFrom: str(opts.vars_from),
+        defaultsFrom: str(opts.defaults_from),
+        handlersFrom: str(opts.handlers_from),
+        once: false,
+        visible,
+      },
+      out,
+    );
+  }
+
   private importTasks(scope: Scope, node: unknown, raw: Record<string, unknown>, key: string, inherit: Inherit, where: string, out: Task[]): void {
     const { sf } = scope;
     const file = raw[key];
@@ -479,16 +931,10 @@ class Loader {
       this.error(`${where}.${key}: the file name cannot be a template (tasks are imported when the playbook is loaded)`, at, where);
       return;
     }
-    for (const k of ['loop', 'with_items', 'with_list', 'register', 'notify']) {
-      if (raw[k] !== undefined) {
-        this.error(`${where}.${k}: not supported on ${key} (its tasks are imported when the playbook is loaded)`, sf.posAtPath(node, [k], true), where);
-        return;
-      }
-    }
     const fromDir = path.dirname(path.resolve(sf.file));
     const candidates = path.isAbsolute(file)
       ? [file]
-      : [...new Set([path.resolve(fromDir, file), path.resolve(this.dir, file), path.resolve(this.dir, 'tasks', file)])];
+      : [...new Set([path.resolve(fromDir, file), ...(scope.role ? [path.resolve(scope.role.dir, 'tasks', file)] : []), path.resolve(scope.dir, file), path.resolve(scope.dir, 'tasks', file)])];
     const abs = candidates.find((c) => existsSync(c));
     if (!abs) {
       this.error(`${where}.${key}: file not found: ${file} (looked at ${candidates.join(', ')})`, at, where);
@@ -581,12 +1027,13 @@ class Loader {
       return sf.posAtPath(node, [moduleKey], true);
     });
 
-    const loopKey = ['loop', 'with_items', 'with_list'].find((k) => raw[k] !== undefined);
-    if (loopKey && ['loop', 'with_items', 'with_list'].filter((k) => raw[k] !== undefined).length > 1) {
-      this.error(`${where}: use only one of loop, with_items, with_list`, sf.posAtPath(node, [loopKey], true), where);
+    const loopKeys = Object.keys(LOOP_FORMS).filter((k) => raw[k] !== undefined);
+    const loopKey = loopKeys[0];
+    if (loopKeys.length > 1) {
+      this.error(`${where}: use only one of ${loopKeys.join(', ')}`, sf.posAtPath(node, [loopKeys[1]], true), where);
     }
     let loop: Located<unknown> | undefined;
-    if (loopKey && (typeof raw[loopKey] === 'string' || Array.isArray(raw[loopKey]))) {
+    if (loopKey && raw[loopKey] !== null && raw[loopKey] !== undefined) {
       const ln = sf.get(node, loopKey);
       loop = { value: raw[loopKey], pos: sf.contentPos(ln) };
       this.checkTemplatesIn(sf, raw[loopKey], ln, `${where}.${loopKey}`);
@@ -611,6 +1058,7 @@ class Loader {
       when: [...inherit.when, ...this.conditions(sf, node, raw, 'when', where)],
       register: str(raw.register),
       loop,
+      ...(loop && LOOP_FORMS[loopKey] ? { loopForm: LOOP_FORMS[loopKey] } : {}),
       loopVar: str(lc.loop_var) ?? 'item',
       indexVar: str(lc.index_var),
       loopLabel: typeof lc.label === 'number' ? String(lc.label) : str(lc.label),
@@ -631,6 +1079,7 @@ class Loader {
       checkMode: boolish(raw.check_mode) ?? inherit.checkMode,
       diff: boolish(raw.diff) ?? inherit.diff,
       listen: strList(raw.listen),
+      ...(scope.role ? { role: scope.role.ref } : {}),
       pos: sf.pos(node),
     };
     const notifyNode = sf.get(node, 'notify');

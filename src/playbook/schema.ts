@@ -64,6 +64,49 @@ const map = (description: string): JsonSchema => ({
   description,
 });
 
+const roleTask = (description: string): JsonSchema => ({
+  title: 'a map with name (and tasks_from, vars_from, defaults_from, handlers_from)',
+  description,
+  anyOf: [
+    { type: 'string' },
+    {
+      type: 'object',
+      properties: {
+        name: str('The role: a name found in roles/ next to the playbook, RUNBOOK_ROLES_PATH or ANSIBLE_ROLES_PATH, or a path.'),
+        tasks_from: str('File of the role\'s tasks/ to run instead of main.yml.'),
+        vars_from: str('File of the role\'s vars/ to read instead of main.yml.'),
+        defaults_from: str('File of the role\'s defaults/ to read instead of main.yml.'),
+        handlers_from: str('File of the role\'s handlers/ to read instead of main.yml.'),
+        public: boolish('Whether the rest of the play sees the role\'s defaults and vars (import_role: yes, include_role: no).'),
+        allow_duplicates: boolish('Accepted: import_role and include_role run the role every time.'),
+        rolespec_validate: boolish('Accepted; argument specs are not checked.'),
+        apply: { description: 'Not supported: put the keywords on the task itself.' },
+      },
+      required: ['name'],
+      additionalProperties: false,
+    },
+  ],
+});
+
+const roleEntry: JsonSchema = {
+  title: 'a role name, or a map with role (and vars, tags, when, parameters)',
+  anyOf: [
+    { type: 'string' },
+    {
+      type: 'object',
+      properties: {
+        role: str('The role: a name found in roles/ next to the playbook, RUNBOOK_ROLES_PATH or ANSIBLE_ROLES_PATH, or a path.'),
+        name: str('Same as role.'),
+        vars: map('Role parameters: seen by the role\'s tasks above everything but -e.'),
+        when: condition('Run the role\'s tasks only when the expression(s) hold.'),
+        tags,
+      },
+      description: 'Other keys are role parameters too, as in Ansible.',
+      additionalProperties: true,
+    },
+  ],
+};
+
 /** Keywords of a task (every other key names the module). */
 export const taskSchema: JsonSchema = {
   type: 'object',
@@ -74,8 +117,19 @@ export const taskSchema: JsonSchema = {
     when: condition('Run only when the expression(s) hold (all of a list). Safe expressions, no {{ }}.'),
     register: varName('Store the result in this variable (changed, failed, skipped + module fields).'),
     loop: loop('Run once per item; the item is `item` (or loop_control.loop_var).'),
-    with_items: loop('Ansible alias of loop (nested lists are not flattened).'),
+    with_items: loop('Ansible loop form: like loop, with lists in the list flattened one level.'),
     with_list: loop('Ansible alias of loop.'),
+    with_dict: {
+      title: 'a map or a template yielding one',
+      description: 'Ansible loop form: one item per key of a map, as item.key and item.value.',
+      type: ['object', 'string'],
+    },
+    with_nested: loop('Ansible loop form: every combination of the given lists (item[0], item[1], …).'),
+    with_first_found: {
+      title: 'a list of file names, or a map with files and paths',
+      description: 'Ansible loop form: item is the first of the files that exists on the controller (in the role, then the playbook folder, each with files/, templates/, vars/, tasks/); skip: true runs nothing when none does.',
+      type: ['array', 'string', 'object'],
+    },
     loop_control: {
       type: 'object',
       title: 'a map (loop_var, index_var, label)',
@@ -110,7 +164,9 @@ export const taskSchema: JsonSchema = {
     args: map('Module arguments (merged under those given with the module key).'),
     block: { type: 'array', title: 'a list of tasks', items: { $ref: '#/definitions/task' }, description: 'Tasks sharing the keywords of the block (when, tags, vars, become, …).' },
     import_tasks: str('Tasks from another file (relative to this file, the playbook folder, or its tasks/ folder), imported at load time.'),
-    include_tasks: str('Same as import_tasks (imported at load time).'),
+    include_tasks: str('Same as import_tasks (imported at load time). With a loop written out as a list, the file is imported once per item.'),
+    import_role: roleTask('Run a role here: its tasks (tasks_from), with its defaults and vars, read at load time; the play sees its variables.'),
+    include_role: roleTask('Same as import_role, read at load time; its variables stay its own unless public: true. With a loop written out as a list, once per item.'),
   },
   additionalProperties: true,
 };
@@ -156,7 +212,12 @@ export const playSchema: JsonSchema = {
     tasks: { type: ['array', 'null'], title: 'a list of tasks', items: { $ref: '#/definitions/task' }, description: 'The tasks.' },
     post_tasks: { type: ['array', 'null'], title: 'a list of tasks', items: { $ref: '#/definitions/task' }, description: 'Tasks run after tasks (with their own handlers flush).' },
     handlers: { type: ['array', 'null'], title: 'a list of handlers', items: { $ref: '#/definitions/task' }, description: 'Tasks run once per host at the end of a section that notified them.' },
-    roles: { description: 'Not supported (use import_tasks).' },
+    roles: {
+      type: ['array', 'null'],
+      title: 'a list of roles',
+      items: roleEntry,
+      description: 'Roles run after pre_tasks and before tasks: each role\'s dependencies (meta/main.yml), then its tasks; each runs once per play unless its parameters differ.',
+    },
     vars_prompt: { description: 'Not supported (use -e).' },
     environment: { description: 'Not supported.' },
   },
@@ -199,17 +260,12 @@ export const UNSUPPORTED_TASK_KEYWORDS: Readonly<Record<string, string>> = {
   action: 'action is not supported: write the module as the key (copy: …)',
   connection: 'connection is not supported on tasks: set it on the play or in the inventory',
   remote_user: 'remote_user is not supported on tasks: set it on the play or in the inventory',
-  with_dict: "with_dict is not supported: use loop: \"{{ my_map | dict2items }}\"",
   with_fileglob: 'with_fileglob is not supported',
-  with_nested: 'with_nested is not supported',
   with_together: 'with_together is not supported',
   with_sequence: 'with_sequence is not supported',
   with_subelements: 'with_subelements is not supported',
-  with_first_found: 'with_first_found is not supported',
   with_indexed_items: 'with_indexed_items is not supported: use loop with loop_control.index_var',
-  import_role: 'roles are not supported: use import_tasks',
-  include_role: 'roles are not supported: use import_tasks',
-  import_playbook: 'import_playbook is not supported inside tasks',
+  import_playbook: 'import_playbook is a playbook item, not a task: write it at the top level of a playbook (- import_playbook: other.yml)',
   debugger: 'debugger is not supported',
   any_errors_fatal: 'any_errors_fatal is supported on plays only',
   ignore_unreachable: 'ignore_unreachable is not supported',
