@@ -1,6 +1,6 @@
 import { defineModule } from '../src/core/module.js';
 import type { ContentFacts } from './_lib/content.js';
-import { editFilePlacement, editFileTarget, fileEditApply, planFileEdit, type EditFileParams } from './_lib/edit-file.js';
+import { editFilePlacement, editFileTarget, onePlacement, fileEditApply, planFileEdit, type EditFileParams } from './_lib/edit-file.js';
 import { editBlock, type BlockEdit } from './_lib/lines.js';
 
 export interface BlockinfileParams extends BlockEdit, EditFileParams {}
@@ -30,6 +30,7 @@ export default defineModule<BlockinfileParams, ContentFacts>({
       state: { type: 'string', enum: ['present', 'absent'], default: 'present', description: 'Whether the block is there.' },
       ...editFilePlacement,
     },
+    ...onePlacement,
   },
   plan(ctx, params) {
     return planFileEdit(ctx, {

@@ -50,7 +50,11 @@ export const dockerContainerSchema = {
     },
     ports: {
       type: 'array',
-      items: { type: 'string' },
+      items: {
+        type: 'string',
+        pattern: '^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[^:\\[\\]/]+):)?(?:\\d{1,5}:)?\\d{1,5}(?:/(?:tcp|udp|sctp))?$',
+        title: 'a port like "8080:80", "127.0.0.1:8080:80/tcp" or "80"',
+      },
       description: 'Published ports: "8080:80", "127.0.0.1:8080:80/tcp", "[::1]:8080:80", "80" (any host port). 0.0.0.0 is the same as no address.',
     },
     volumes: {
@@ -112,6 +116,8 @@ export const dockerContainerSchema = {
     },
   },
   required: ['name'],
+  if: { properties: { state: { const: 'absent' } }, required: ['state'] },
+  else: { required: ['image'] },
 };
 
 interface ContainerFacts {

@@ -1,7 +1,7 @@
 import { ModuleError } from '../src/core/errors.js';
 import { defineModule } from '../src/core/module.js';
 import type { ContentFacts } from './_lib/content.js';
-import { editFilePlacement, editFileTarget, editPath, fileEditApply, planFileEdit, type EditFileParams } from './_lib/edit-file.js';
+import { editFilePlacement, editFileTarget, onePlacement, editPath, fileEditApply, planFileEdit, type EditFileParams } from './_lib/edit-file.js';
 import { editLines } from './_lib/lines.js';
 
 export interface LineinfileParams extends EditFileParams {
@@ -32,10 +32,14 @@ export default defineModule<LineinfileParams, ContentFacts>({
     properties: {
       ...editFileTarget,
       line: { type: 'string', description: 'The line to have in the file (state present).' },
-      regexp: { type: 'string', description: 'Regular expression picking the line to replace or remove.' },
+      regexp: { type: 'string', format: 'js-regex', title: 'a regular expression', description: 'Regular expression picking the line to replace or remove.' },
       state: { type: 'string', enum: ['present', 'absent'], default: 'present', description: 'Whether the line is there.' },
       ...editFilePlacement,
     },
+    ...onePlacement,
+    if: { properties: { state: { const: 'absent' } }, required: ['state'] },
+    then: { anyOf: [{ required: ['line'] }, { required: ['regexp'] }] },
+    else: { required: ['line'] },
   },
   async plan(ctx, params) {
     const path = editPath('lineinfile', params);

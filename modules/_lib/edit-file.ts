@@ -18,10 +18,15 @@ export const editFileTarget = {
 
 /** Where new text goes and how a missing file is made (after the module's own parameters). */
 export const editFilePlacement = {
-  insertafter: { type: 'string', description: 'Insert after the last line matching this regex (or EOF, BOF).' },
-  insertbefore: { type: 'string', description: 'Insert before the first line matching this regex (or BOF).' },
+  insertafter: { type: 'string', format: 'js-regex', title: 'a regular expression, EOF or BOF', description: 'Insert after the last line matching this regex (or EOF, BOF).' },
+  insertbefore: { type: 'string', format: 'js-regex', title: 'a regular expression or BOF', description: 'Insert before the first line matching this regex (or BOF).' },
   create: { type: 'boolean', default: false, description: 'Create the file when it is missing.' },
   mode: modeSchema('the file'),
+};
+
+/** Schema rule: one place for new text, not two (put beside the module's `properties`). */
+export const onePlacement = {
+  not: { required: ['insertafter', 'insertbefore'], title: 'insertafter together with insertbefore (give one of them)' },
 };
 
 export interface EditFileParams {

@@ -4,10 +4,12 @@
  */
 
 const CLAUSE = '[ugoa]*(?:[-+=](?:[rwxXst]*|[ugo]))+';
-/** Characters a mode string may hold (the schema's cheap check; parseMode checks the form). */
-export const MODE_CHARS_PATTERN = '^[0-7ugoarwxXst=+,-]+$';
-const OCTAL_RE = /^(?:0o?)?([0-7]{3,5})$/;
-const SYMBOLIC_RE = new RegExp(`^${CLAUSE}(?:,${CLAUSE})*$`);
+const OCTAL = '(?:0o?)?([0-7]{3,5})';
+const SYMBOLIC = `${CLAUSE}(?:,${CLAUSE})*`;
+/** What a mode string may be, whole: octal digits or chmod's symbolic clauses. */
+export const MODE_PATTERN = `^\\s*(?:${OCTAL}|${SYMBOLIC})\\s*$`;
+const OCTAL_RE = new RegExp(`^${OCTAL}$`);
+const SYMBOLIC_RE = new RegExp(`^${SYMBOLIC}$`);
 
 export type ModeSpec = string | number;
 
@@ -19,9 +21,10 @@ export function modeSchema(what: string): Record<string, unknown> {
       `takes it ('u=rw,g=r,o=r', 'u+x', 'go-w'), or a number (YAML 1.1 reads an unquoted 0644 as ` +
       `octal). Quote modes in YAML to be safe. An unquoted three-digit number of octal digits ` +
       `from 512 up (e.g. 644, 755 written without the leading zero) is read as octal digits.`,
+    title: "an octal mode ('0644') or a symbolic one as chmod takes it ('u=rw,g=r,o=r', 'u+x')",
     anyOf: [
       { type: 'integer', minimum: 0, maximum: 0o7777 },
-      { type: 'string', pattern: MODE_CHARS_PATTERN },
+      { type: 'string', pattern: MODE_PATTERN },
     ],
   };
 }

@@ -1,7 +1,8 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { addModuleFormats } from '../core/formats.js';
 import type { ModuleDefinition } from '../core/module.js';
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+const ajv = addModuleFormats(new Ajv({ allErrors: true, useDefaults: true, strict: false }));
 const compiled = new WeakMap<ModuleDefinition<any, any>, ValidateFunction>();
 
 /** The placeholder `omit` renders to; parameters equal to it are dropped, as in Ansible. */

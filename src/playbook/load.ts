@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { addModuleFormats } from '../core/formats.js';
 import { ConfigError, ConfigErrors, formatPos, type SourcePos, TemplateError } from '../core/errors.js';
 import type { JsonSchema } from '../core/module.js';
 import { impossiblePattern } from '../inventory/patterns.js';
@@ -36,6 +37,7 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 function newAjv(): Ajv {
   const ajv = new Ajv({ allErrors: true, verbose: true, strict: false });
   addFormats(ajv);
+  addModuleFormats(ajv);
   return ajv;
 }
 
