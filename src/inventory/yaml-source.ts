@@ -5,6 +5,7 @@
  */
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node, type Pair, type ScalarTag, type Tags, type YAMLMap } from 'yaml';
 import { ConfigError, type SourcePos } from '../core/errors.js';
+import { yamlErrorOffset } from '../core/yaml-errors.js';
 import { unsafeTag } from '../template/unsafe.js';
 
 /** An inline `!vault |` value, still encrypted. */
@@ -65,8 +66,10 @@ export function parseYaml(text: string, file: string): YamlSource {
   });
   const err = doc.errors[0];
   if (err) {
-    const at = lines.linePos(err.pos[0]);
-    throw new ConfigError(`invalid YAML: ${err.message.split('\n')[0]}`, { file, line: at.line, col: at.col }, undefined, {
+    const message = err.message.split('\n')[0]!;
+    const where = yamlErrorOffset(text, message, err.pos[0]);
+    const at = lines.linePos(where.offset);
+    throw new ConfigError(`invalid YAML: ${message}${where.note ? ` (${where.note})` : ''}`, { file, line: at.line, col: at.col }, undefined, {
       cause: err,
     });
   }

@@ -16,6 +16,7 @@ import {
   type Tags,
 } from 'yaml';
 import { ConfigError, ConfigErrors, type SourcePos } from '../core/errors.js';
+import { yamlErrorOffset } from '../core/yaml-errors.js';
 import { unsafeTag } from '../template/unsafe.js';
 
 /**
@@ -59,7 +60,8 @@ export class SourceFile {
   errors(): ConfigError[] {
     return this.doc.errors.map((e) => {
       const message = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-      return new ConfigError(`YAML: ${message}`, this.at(e.pos[0]));
+      const at = yamlErrorOffset(this.text, message, e.pos[0]);
+      return new ConfigError(`YAML: ${message}${at.note ? ` (${at.note})` : ''}`, this.at(at.offset));
     });
   }
 

@@ -6,8 +6,8 @@ describe('inventory errors name file:line:col and what was expected', () => {
   it('a YAML syntax error', async () => {
     const e = await rejection(loadFixture('errors', 'syntax.yml'));
     expect(e).toBeInstanceOf(ConfigError);
-    expect(e.pos).toEqual({ file: fixture('errors', 'syntax.yml'), line: 4, col: 1 });
-    expect(e.message).toMatch(/^\S+syntax\.yml:4:1: invalid YAML: /);
+    expect(e.pos).toEqual({ file: fixture('errors', 'syntax.yml'), line: 3, col: 8 });
+    expect(e.message).toMatch(/^\S+syntax\.yml:3:8: invalid YAML: .*\(the \{ here is never closed\)$/);
   });
 
   it('a misspelt key under a group', async () => {

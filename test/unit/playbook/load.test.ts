@@ -154,7 +154,7 @@ describe('loadPlaybook: a valid playbook', () => {
 describe('loadPlaybook: errors with positions', () => {
   it('reports malformed YAML at its position', async () => {
     expect(await errorsOf('malformed.yml')).toEqual([
-      `${FIX}/malformed.yml:5:5: YAML: Flow sequence in block collection must be sufficiently indented and end with a ]`,
+      `${FIX}/malformed.yml:4:16: YAML: Flow sequence in block collection must be sufficiently indented and end with a ] (the [ here is never closed)`,
     ]);
   });
 
