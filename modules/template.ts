@@ -3,6 +3,7 @@ import { ModuleError, RunbookError } from '../src/core/errors.js';
 import { defineModule } from '../src/core/module.js';
 import { applyContent, contentAttrProperties, planContent, undoContent, type ContentFacts, type ContentUndo } from './_lib/content.js';
 import type { ModeSpec } from './_lib/mode.js';
+import { isJ2Template, renderJ2 } from '../src/template/j2render.js';
 
 export interface TemplateParams {
   src: string;
@@ -22,9 +23,11 @@ export const templateSchema = {
       type: 'string',
       minLength: 1,
       description:
-        "A Handlebars template on the controller. A relative path is looked up in the playbook's " +
-        'templates/ folder, then in the playbook folder itself. Rendered with the task\'s variables, ' +
-        'strictly (an undefined variable is an error) and without HTML escaping.',
+        "A template on the controller. A relative path is looked up in the playbook's " +
+        'templates/ folder, then in the playbook folder itself. A `.hbs` file is rendered as Handlebars; ' +
+        "any other (`.j2`) as Jinja with Ansible's settings (trim_blocks on, lstrip_blocks off, a " +
+        '`#jinja2:` first line may change them). Rendered with the task\'s variables, strictly (an ' +
+        'undefined variable is an error naming file:line:col) and without HTML escaping.',
     },
     dest: {
       type: 'string',
@@ -46,11 +49,12 @@ export const templateSchema = {
 export default defineModule<TemplateParams, ContentFacts>({
   name: 'template',
   description:
-    'Render a Handlebars template from the controller and make a file on the host have that ' +
+    'Render a Jinja (`.j2`, Ansible semantics) or Handlebars (`.hbs`) template from the controller ' +
+    'and make a file on the host have that ' +
     'content and mode/owner/group; otherwise exactly like copy (sha256 comparison in one round ' +
     'trip, atomic write, --diff before/after, rollback to the previous content).',
   example: `- name: Site config
-  template: { src: site.conf.hbs, dest: /etc/site.conf, mode: "0640", owner: root }
+  template: { src: site.conf.j2, dest: /etc/site.conf, mode: "0640", owner: root }
   notify: reload site
 `,
   schema: templateSchema,
@@ -63,7 +67,8 @@ export default defineModule<TemplateParams, ContentFacts>({
     }
     let text: string;
     try {
-      text = ctx.render(file.content.toString('utf8'), file.path);
+      const source = file.content.toString('utf8');
+      text = isJ2Template(file.path) ? renderJ2(source, ctx.vars, { file: file.path }) : ctx.render(source, file.path);
     } catch (e) {
       if (e instanceof RunbookError) throw e;
       throw new ModuleError(`template ${file.path}: ${(e as Error).message}`, { src: file.path });

@@ -3,6 +3,7 @@ import type { Inventory } from '../inventory/types.js';
 import type { Play, Playbook, Task } from '../playbook/types.js';
 import { loadVarsFile } from '../playbook/vars-file.js';
 import { exprNames, referencedNames } from '../template/names.js';
+import { checkJ2, isJ2Template, j2Names } from '../template/j2render.js';
 import { checkTemplate } from '../template/render.js';
 import { didYouMean } from '../template/suggest.js';
 import { readLocalFile } from './context.js';
@@ -75,8 +76,10 @@ export async function checkUndefinedNames(
         }
         if (task.module === 'template') {
           const text = file.content.toString('utf8');
+          const j2 = isJ2Template(file.path);
           try {
-            checkTemplate(text, { pos: { file: file.path, line: 1, col: 1 } });
+            if (j2) checkJ2(text, { file: file.path });
+            else checkTemplate(text, { pos: { file: file.path, line: 1, col: 1 } });
           } catch (e) {
             if (!(e instanceof TemplateError)) throw e;
             errors.push(new ConfigError(`${where}: template ${src}: ${e.message}`, at));
@@ -84,7 +87,7 @@ export async function checkUndefinedNames(
           }
           let names: string[] = [];
           try {
-            names = referencedNames(text);
+            names = j2 ? j2Names(text) : referencedNames(text);
           } catch {
             // What cannot be read here is reported by the module on the host's turn.
           }

@@ -14,7 +14,10 @@ export type J2Token =
   | { k: 'stmt'; src: string; s: number };
 
 export interface J2LexOptions {
+  /** Remove the first newline after a block tag or comment (default on, as in Ansible). */
   trimBlocks?: boolean;
+  /** Strip spaces and tabs from the start of a line up to a block tag or comment (default off). */
+  lstripBlocks?: boolean;
 }
 
 export class J2SyntaxError extends Error {
@@ -43,16 +46,23 @@ function findClose(src: string, from: number, close: string): number {
   return -1;
 }
 
-const RAW_END = /\{%(-?)\s*endraw\s*(-?)%\}/g;
+const RAW_END = /\{%([-+]?)\s*endraw\s*([-+]?)%\}/g;
 
 export function lexJ2(src: string, opts: J2LexOptions = {}): J2Token[] {
   const trimBlocks = opts.trimBlocks ?? true;
+  const lstripBlocks = opts.lstripBlocks ?? false;
   const out: J2Token[] = [];
   let i = 0;
   let stripNext = false; // a `-` marker on the previous tag
   let trimNl = false; // trim_blocks after the previous block tag / comment
 
-  const pushText = (text: string, s: number, stripRight: boolean): void => {
+  /** Spaces and tabs ending `t` when nothing but them stands between the last newline (or the start) and the end. */
+  const lineIndent = (t: string, s: number): number => {
+    const m = /[ \t]*$/.exec(t)!;
+    const before = m.index > 0 ? t[m.index - 1] : s === 0 || src[s - 1] === '\n' ? '\n' : '';
+    return before === '\n' || (m.index === 0 && s === 0) ? m[0].length : 0;
+  };
+  const pushText = (text: string, s: number, stripRight: boolean, lstrip = false): void => {
     let t = text;
     let start = s;
     if (stripNext) {
@@ -64,6 +74,7 @@ export function lexJ2(src: string, opts: J2LexOptions = {}): J2Token[] {
       else if (t.startsWith('\r\n')) { t = t.slice(2); start += 2; }
     }
     if (stripRight) t = t.trimEnd();
+    else if (lstrip) t = t.slice(0, t.length - lineIndent(t, start));
     stripNext = false;
     trimNl = false;
     if (t) out.push({ k: 'text', text: t, s: start });
@@ -78,13 +89,14 @@ export function lexJ2(src: string, opts: J2LexOptions = {}): J2Token[] {
     const at = i + open;
     const kind = src[at + 1];
     const minus = src[at + 2] === '-';
-    pushText(src.slice(i, at), i, minus);
-    const inner = at + 2 + (minus ? 1 : 0);
+    const plus = src[at + 2] === '+' && kind !== '{';
+    pushText(src.slice(i, at), i, minus, lstripBlocks && kind !== '{' && !plus);
+    const inner = at + 2 + (minus || plus ? 1 : 0);
     if (kind === '#') {
       const end = src.indexOf('#}', inner);
       if (end < 0) throw new J2SyntaxError('unterminated comment: missing #}', at);
       stripNext = src[end - 1] === '-' && end - 1 >= inner;
-      trimNl = trimBlocks;
+      trimNl = trimBlocks && !(src[end - 1] === '+' && end - 1 >= inner);
       i = end + 2;
       continue;
     }
@@ -92,7 +104,8 @@ export function lexJ2(src: string, opts: J2LexOptions = {}): J2Token[] {
     const end = findClose(src, inner, close);
     if (end < 0) throw new J2SyntaxError(`unterminated ${kind === '{' ? 'expression: missing }}' : 'tag: missing %}'}`, at);
     const rminus = src[end - 1] === '-' && end - 1 >= inner;
-    const body = src.slice(inner, rminus ? end - 1 : end);
+    const rplus = kind !== '{' && src[end - 1] === '+' && end - 1 >= inner;
+    const body = src.slice(inner, rminus || rplus ? end - 1 : end);
     const lead = body.length - body.trimStart().length;
     const code = body.trim();
     i = end + 2;
@@ -107,17 +120,17 @@ export function lexJ2(src: string, opts: J2LexOptions = {}): J2Token[] {
       const m = RAW_END.exec(src);
       if (!m) throw new J2SyntaxError('{% raw %} without {% endraw %}', at);
       stripNext = rminus;
-      trimNl = trimBlocks;
-      pushText(src.slice(i, m.index), i, m[1] === '-');
+      trimNl = trimBlocks && !rplus;
+      pushText(src.slice(i, m.index), i, m[1] === '-', lstripBlocks && m[1] !== '+');
       stripNext = m[2] === '-';
-      trimNl = trimBlocks;
+      trimNl = trimBlocks && m[2] !== '+';
       i = m.index + m[0].length;
       continue;
     }
     if (!code) throw new J2SyntaxError('empty tag', at);
     out.push({ k: 'stmt', src: code, s: inner + lead });
     stripNext = rminus;
-    trimNl = trimBlocks;
+    trimNl = trimBlocks && !rplus;
   }
   return out;
 }

@@ -1,6 +1,7 @@
 import { TemplateError } from '../core/errors.js';
-import { evalExpr, truthy } from './expr.js';
-import { J2SyntaxError, type J2Token, lexJ2 } from './j2lex.js';
+import { evalExpr, ExprSyntaxError, parseExpr, truthy } from './expr.js';
+import { exprNames } from './names.js';
+import { type J2LexOptions, J2SyntaxError, type J2Token, lexJ2 } from './j2lex.js';
 import { posAt } from './pos.js';
 
 /**
@@ -20,6 +21,12 @@ type Node =
 export interface J2Options {
   /** File name used in error positions. */
   file?: string;
+}
+
+/** The trimmed text of `src` after `from`, and its offset. */
+function rest(src: string, from: number, s: number): { text: string; s: number } {
+  const tail = src.slice(from);
+  return { text: tail.trim(), s: s + from + (tail.length - tail.trimStart().length) };
 }
 
 function firstWord(src: string): string {
@@ -48,7 +55,8 @@ class Parser {
       else if (w === 'set') {
         const m = /^set\s+([A-Za-z_]\w*)\s*=(.*)$/s.exec(t.src);
         if (!m) this.fail(`bad set statement: ${t.src}`, t.s);
-        body.push({ k: 'set', name: m[1], src: m[2].trim(), s: t.s + t.src.indexOf('=') + 1 });
+        const r = rest(t.src, t.src.indexOf('=') + 1, t.s);
+        body.push({ k: 'set', name: m[1], src: r.text, s: r.s });
       } else this.fail(`unknown or unexpected tag '${w || t.src}'`, t.s);
     }
     if (stop.length) this.fail(`missing {% ${stop[stop.length - 1]} %}`, this.toks[this.toks.length - 1]?.s ?? 0);
@@ -57,8 +65,7 @@ class Parser {
 
   private ifNode(t: J2Token & { k: 'stmt' }): Node {
     const branches: { cond: string | undefined; s: number; body: Node[] }[] = [];
-    let cond: string | undefined = t.src.slice(2).trim();
-    let s = t.s + 2;
+    let { text: cond, s } = rest(t.src, 2, t.s) as { text: string | undefined; s: number };
     for (;;) {
       if (cond === '') this.fail('if without a condition', s);
       const { body, end } = this.nodes(['elif', 'else', 'endif']);
@@ -68,7 +75,7 @@ class Parser {
       if (w === 'endif') break;
       if (cond === undefined) this.fail(`unexpected ${w} after else`, end!.s);
       if (w === 'else') { cond = undefined; s = end!.s; }
-      else { cond = end!.src.slice(4).trim(); s = end!.s + 4; }
+      else ({ text: cond, s } = rest(end!.src, 4, end!.s));
     }
     return { k: 'if', branches };
   }
@@ -104,19 +111,102 @@ function repr(v: unknown): string {
   return typeof v === 'string' ? `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'` : j2str(v);
 }
 
+const HEADER = '#jinja2:';
+
+/**
+ * Ansible's first-line override, `#jinja2: trim_blocks: False, lstrip_blocks: True`: the
+ * line is removed and sets the lexer's options for the rest of the file.
+ */
+function header(src: string, fail: (msg: string, off: number) => never): { opts: J2LexOptions; skip: number } {
+  if (!src.startsWith(HEADER)) return { opts: {}, skip: 0 };
+  const eol = src.indexOf('\n');
+  const line = src.slice(0, eol < 0 ? src.length : eol);
+  const opts: J2LexOptions = {};
+  let at = HEADER.length;
+  for (const pair of line.slice(HEADER.length).split(',')) {
+    const colon = pair.indexOf(':');
+    const key = (colon < 0 ? pair : pair.slice(0, colon)).trim();
+    const raw = colon < 0 ? '' : pair.slice(colon + 1).trim();
+    const value = raw === 'True' || raw === 'true' ? true : raw === 'False' || raw === 'false' ? false : undefined;
+    if (key === 'trim_blocks' || key === 'lstrip_blocks') {
+      if (value === undefined) fail(`#jinja2: ${key} must be True or False, found '${raw}'`, at + colon + 1);
+      opts[key === 'trim_blocks' ? 'trimBlocks' : 'lstripBlocks'] = value;
+    } else if (key !== '') {
+      fail(`#jinja2: unsupported setting '${key}' (supported: trim_blocks, lstrip_blocks)`, at + pair.indexOf(key));
+    }
+    at += pair.length + 1;
+  }
+  return { opts, skip: eol < 0 ? src.length : eol + 1 };
+}
+
 function parseTemplate(src: string, file: string): Node[] {
   const base = { file, line: 1, col: 1 };
   const fail = (msg: string, off: number): never => {
     throw new TemplateError(msg, posAt(base, src, off));
   };
+  const { opts, skip } = header(src, fail);
   let toks: J2Token[];
   try {
-    toks = lexJ2(src);
+    toks = lexJ2(src.slice(skip), opts).map((t) => ({ ...t, s: t.s + skip }));
   } catch (e) {
-    if (e instanceof J2SyntaxError) fail(e.message, e.offset);
+    if (e instanceof J2SyntaxError) fail(e.message, e.offset + skip);
     throw e;
   }
-  return new Parser(toks, fail).nodes([]).body;
+  const nodes = new Parser(toks, fail).nodes([]).body;
+  const check = (expr: string, s: number): void => {
+    try {
+      parseExpr(expr);
+    } catch (e) {
+      if (e instanceof ExprSyntaxError) fail(`${e.message} in ${JSON.stringify(expr)}`, s + e.offset);
+      throw e;
+    }
+  };
+  walkExprs(nodes, (expr, s) => check(expr, s));
+  return nodes;
+}
+
+/** Every expression of a template, in order, with the names bound around it. */
+function walkExprs(list: Node[], visit: (expr: string, s: number, bound: ReadonlySet<string>) => void, bound: ReadonlySet<string> = new Set()): void {
+  const local = new Set(bound);
+  for (const n of list) {
+    if (n.k === 'var') visit(n.src, n.s, local);
+    else if (n.k === 'set') {
+      visit(n.src, n.s, local);
+      local.add(n.name);
+    } else if (n.k === 'if') {
+      for (const b of n.branches) {
+        if (b.cond !== undefined) visit(b.cond, b.s, local);
+        walkExprs(b.body, visit, local);
+      }
+    } else if (n.k === 'for') {
+      visit(n.iter, n.s, local);
+      walkExprs(n.body, visit, new Set([...local, ...n.names, 'loop']));
+      walkExprs(n.orelse, visit, local);
+    }
+  }
+}
+
+/**
+ * Root variable names a `.j2` template reads from its caller's variables (not those bound by
+ * `set` or `for` inside it), in order of first use. Unparsable text → [].
+ */
+export function j2Names(src: string): string[] {
+  let nodes: Node[];
+  try {
+    nodes = parseTemplate(src, '<template>');
+  } catch {
+    return [];
+  }
+  const out = new Set<string>();
+  walkExprs(nodes, (expr, _s, bound) => {
+    for (const n of exprNames(expr)) if (!bound.has(n)) out.add(n);
+  });
+  return [...out];
+}
+
+/** Whether a template file is Jinja (every `src` but a `.hbs` one, which is Handlebars). */
+export function isJ2Template(file: string): boolean {
+  return !file.toLowerCase().endsWith('.hbs');
 }
 
 /** Check a template's statement syntax without rendering (preflight). */

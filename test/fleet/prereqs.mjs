@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Makes sure this machine can run the SSH test fleet: Debian packages
-// (docker.io, mmdebstrap, busybox-static, openssh-client, iptables, cron, sudo, tmux) and a
+// (docker.io, mmdebstrap, busybox-static, openssh-client, iptables, cron, sudo, tmux, python3-jinja2) and a
 // running Docker engine. Idempotent; a no-op costs a few milliseconds.
 //
 //   node test/fleet/prereqs.mjs        # install/start what is missing
@@ -28,6 +28,7 @@ const REQUIRED = [
   { pkg: 'cron', files: ['/usr/bin/crontab'] }, // runbook cron install/list/remove
   { pkg: 'sudo', files: ['/usr/bin/sudo'] }, // become on connection local (unit tests)
   { pkg: 'tmux', files: ['/usr/bin/tmux'] }, // the live view test reads a real terminal
+  { pkg: 'python3-jinja2', files: ['/usr/lib/python3/dist-packages/jinja2/__init__.py'] }, // golden .j2 tests compare with Jinja2
 ];
 
 /** True when the ELF file has no PT_INTERP program header (statically linked). */

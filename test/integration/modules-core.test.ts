@@ -54,6 +54,10 @@ describe.skipIf(!fleet)('core modules on the fleet', () => {
       path.join(localDir, 'templates', 'app.conf.hbs'),
       'name = {{ name }}\n{{#each backends}}server {{ this }}\n{{/each}}',
     );
+    await writeFile(
+      path.join(localDir, 'templates', 'app.conf.j2'),
+      '# {{ name }}\n{% for b in backends %}\nserver {{ b }}\n{% if loop.last %}\n# last\n{% endif %}\n{% endfor %}\nn={{ backends | length }}\n',
+    );
     await writeFile(path.join(localDir, 'files', 'blob.bin'), Buffer.from([0, 1, 2, 255, 10]));
     const r = await root.exec(['mkdir', '-p', base]);
     expect(r.exitCode, JSON.stringify(r)).toBe(0);
@@ -199,6 +203,22 @@ describe.skipIf(!fleet)('core modules on the fleet', () => {
     const applied = await run(templateModule, { src: 'app.conf.hbs', dest, backup: true }, { vars: vars2 });
     const backup = applied.applied!.result!.backup_file as string;
     expect((await root.get(backup))!.toString()).toBe(want);
+  });
+
+  it('template: a .j2 file renders with Jinja semantics, converges, check mode changes nothing', async () => {
+    const dest = `${base}/app-j2.conf`;
+    const vars = { name: NASTY, backends: ['10.0.0.1:80', '10.0.0.2:80'] };
+    const want = `# ${NASTY}\nserver 10.0.0.1:80\nserver 10.0.0.2:80\n# last\nn=2\n`;
+    const first = await run(templateModule, { src: 'app.conf.j2', dest }, { vars });
+    expect(first.applied).toBeDefined();
+    expect((await root.get(dest))!.toString()).toBe(want);
+    expect((await run(templateModule, { src: 'app.conf.j2', dest }, { vars })).plan.changes).toEqual([]);
+
+    const before = await fingerprint(dest);
+    const vars2 = { ...vars, backends: ['10.0.0.3:80'] };
+    const checked = await run(templateModule, { src: 'app.conf.j2', dest }, { vars: vars2, check: true, diff: true });
+    expect(checked.plan.diff).toEqual([{ label: dest, before: want, after: `# ${NASTY}\nserver 10.0.0.3:80\n# last\nn=1\n` }]);
+    expect(await fingerprint(dest)).toBe(before);
   });
 
   it('file: each state changes once, then ok; check mode; diff; undo', async () => {

@@ -46,7 +46,7 @@ describe('copy and template files are checked before any host is touched', () =>
     const errs = await prepareErrors(dir);
     expect(errs).toHaveLength(3);
     expect(errs[0]).toMatch(/pb\.yml:4:29: task "copy: dest=\/tmp\/b src=nope\.txt": src nope\.txt: file not found: 'nope\.txt'/);
-    expect(errs[1]).toMatch(/pb\.yml:5:33: task "template: dest=\/tmp\/c src=broken\.j2": template broken\.j2: .*broken\.j2:3:1: template syntax error: unexpected end of template/);
+    expect(errs[1]).toMatch(/pb\.yml:5:33: task "template: dest=\/tmp\/c src=broken\.j2": template broken\.j2: .*broken\.j2:2:6: unterminated expression: missing \}\}/);
     expect(errs[2]).toMatch(/pb\.yml:6:33: task "template: dest=\/tmp\/d src=missing\.j2": src missing\.j2: file not found/);
   });
 });
