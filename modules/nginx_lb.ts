@@ -108,6 +108,7 @@ export const nginxLbSchema = {
   required: ['name'],
   dependencies: { backend: ['state'], state: ['backend'], port: ['group'], group: ['port'] },
   not: { required: ['backends', 'group'] },
+  anyOf: [{ required: ['backends'] }, { required: ['group'] }, { required: ['backend'] }],
 };
 
 function sitePath(p: NginxLbParams): string {

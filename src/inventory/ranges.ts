@@ -80,6 +80,8 @@ export function expandHostRange(name: string): string[] {
         throw new Error(`host range '[${body}]' in '${name}' must have begin and end of equal width`);
       }
     }
+    // Ansible expands a reversed numeric range to no hosts at all: surely a typo, so refuse it.
+    if (Number(beg) > Number(end)) throw new Error(`host range '[${body}]' in '${name}' must have begin <= end`);
     seq = [];
     for (let i = Number(beg); i <= Number(end); i += step) seq.push(String(i).padStart(width, '0'));
   }

@@ -169,9 +169,12 @@ export function explainErrors(raw: readonly ErrorObject[]): Explained[] {
       case 'not':
       case 'oneOf':
         if (e.keyword === 'oneOf' && (p.passingSchemas as unknown[] | null)) {
-          add({ segments, message: `expected only one of the alternatives (${title ?? 'see runbook doc'})` });
+          const keys = requiredKeys(e.schema);
+          add({ segments, message: keys ? `give only one of ${keys.join(', ')}` : `expected only one of the alternatives (${title ?? 'see runbook doc'})` });
         } else if (e.keyword === 'not') {
-          add({ segments, message: title ? `not allowed: ${title}` : 'not allowed here' });
+          const not = e.schema as { title?: string; required?: string[] } | undefined;
+          const what = not?.title ?? (not?.required ? `${not.required.join(' together with ')}` : undefined);
+          add({ segments, message: what ? `not allowed: ${what}` : 'not allowed here' });
         }
         break;
       default:
@@ -179,4 +182,15 @@ export function explainErrors(raw: readonly ErrorObject[]): Explained[] {
     }
   }
   return out;
+}
+
+/** The keys of alternatives that each only require keys (`oneOf: [{required: [a]}, {required: [b]}]`). */
+function requiredKeys(branches: unknown): string[] | undefined {
+  if (!Array.isArray(branches)) return undefined;
+  const keys: string[] = [];
+  for (const b of branches as { required?: unknown }[]) {
+    if (!b || Object.keys(b).length !== 1 || !Array.isArray(b.required)) return undefined;
+    keys.push(...(b.required as string[]));
+  }
+  return keys;
 }

@@ -215,6 +215,7 @@ describe('host ranges', () => {
     expect(() => expandHostRange('n[1]')).toThrow(/begin:end/);
     expect(() => expandHostRange('n[3:1:0]')).toThrow(/step/);
     expect(() => expandHostRange('n[c:a]')).toThrow(/begin <= end/);
+    expect(() => expandHostRange('n[3:1]')).toThrow(/begin <= end/);
     expect(() => expandHostPattern('web1:')).toThrow(/ends in ':'/);
   });
 });
