@@ -36,6 +36,23 @@ export interface Plan<Facts = unknown> {
    * creates/removes): check mode reports changed, not skipped.
    */
   decided?: boolean;
+  /** What a controller-side module (set_fact, debug, meta…) asks of the engine; applied in check mode too. */
+  effects?: ControllerEffects;
+}
+
+/** The meta actions the engine carries out (meta module). */
+export type MetaAction = 'flush_handlers' | 'end_play' | 'end_host' | 'clear_host_errors' | 'noop';
+
+/** What a controller-side module asks the engine to do for the host, decided in its plan alone. */
+export interface ControllerEffects {
+  /** Host variables at set_fact precedence (with registered results: above task vars, below role params and -e). */
+  facts?: Record<string, unknown>;
+  /** Host variables at include_vars precedence (above task vars, below set_fact and registered results). */
+  includedVars?: Record<string, unknown>;
+  /** Text shown under the task's status line in every output (debug). */
+  message?: string;
+  /** A meta action for the strategy. */
+  meta?: MetaAction;
 }
 
 /** What applying a plan did. */
@@ -80,6 +97,18 @@ export interface ModuleContext {
   render(text: string, source: string): string;
   /** Verbose diagnostics (-v). */
   log(message: string): void;
+  /**
+   * Read a YAML variables file on the controller (include_vars): relative paths are looked up
+   * in the role's vars/ (a role's task), then next to the playbook (or the including file), then
+   * its vars/. Absent in contexts that run no tasks (undo replay).
+   */
+  loadVars?(path: string): Promise<{ path: string; vars: Record<string, unknown> }>;
+  /** Evaluate an expression of the `when` language with the task's variables (debug var, assert that). */
+  evaluate?(expr: string): unknown;
+  /** Whether an expression of the `when` language holds with the task's variables. */
+  condition?(expr: string): boolean;
+  /** How verbose the run is: 0 normally, 1 with -v (debug's verbosity). */
+  verbosity?: number;
 }
 
 export interface ModuleDefinition<Params = Record<string, unknown>, Facts = unknown> {
@@ -101,6 +130,11 @@ export interface ModuleDefinition<Params = Record<string, unknown>, Facts = unkn
    * reported skipped and its registered result is "decided at run time".
    */
   opaque?: boolean;
+  /**
+   * Runs on the controller only and never touches the host (set_fact, debug, assert, fail, meta,
+   * include_vars): no connection is opened for it, it runs in check mode too and is never changed.
+   */
+  controller?: boolean;
   /** Decide, without side effects, what would change. */
   plan(ctx: ModuleContext, params: Params): Promise<Plan<Facts>>;
   /** Carry out exactly the plan. Called only when the plan has changes (and not in check mode). */

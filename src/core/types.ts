@@ -1,5 +1,5 @@
 import type { SourcePos } from './errors.js';
-import type { FileDiff } from './module.js';
+import type { FileDiff, MetaAction } from './module.js';
 
 export type TaskStatus = 'ok' | 'changed' | 'failed' | 'unreachable' | 'skipped';
 
@@ -28,6 +28,10 @@ export interface TaskOutcome {
   items?: TaskOutcome[];
   item?: unknown;
   ignored?: boolean;
+  /** Text a controller-side module shows under the status line (debug); hidden under no_log. */
+  message?: string;
+  /** A meta action the strategy carries out after the task (meta module). */
+  meta?: MetaAction;
 }
 
 export interface HostCounts {

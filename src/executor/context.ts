@@ -62,7 +62,7 @@ export interface PlayContext {
 export async function readLocalFile(
   playbookDir: string,
   file: string,
-  subdir: 'templates' | 'files',
+  subdir: 'templates' | 'files' | 'vars',
   roleDir?: string,
 ): Promise<{ path: string; content: Buffer }> {
   const candidates = path.isAbsolute(file)

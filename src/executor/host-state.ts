@@ -22,6 +22,10 @@ export interface UndoEntry {
 export class HostState {
   /** Results registered by tasks (`register:`), persistent across plays as in Ansible. */
   readonly registered: Record<string, unknown> = {};
+  /** Variables from include_vars, persistent across plays as in Ansible (below set_fact and registered results). */
+  readonly includedVars: Record<string, unknown> = {};
+  /** Index of the play that `meta: end_host` (or end_play) ended for this host: it runs nothing more in it. */
+  endedPlay?: number;
   /** Handler topics notified in the current section. */
   readonly notified = new Set<string>();
   readonly counts: HostCounts = emptyCounts();

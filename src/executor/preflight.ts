@@ -22,6 +22,16 @@ export async function checkUndefinedNames(
   const errors: ConfigError[] = [];
   const common = new Set<string>([...MAGIC_VARS, ...Object.keys(extraVars), 'ansible_loop']);
   for (const play of playbook.plays) for (const t of allTasks(play)) if (t.register) common.add(t.register);
+  // What set_fact and include_vars set is defined for every later task (they persist across plays).
+  for (const play of playbook.plays) {
+    for (const t of allTasks(play)) {
+      try {
+        for (const n of await controllerNames(playbook, t)) common.add(n);
+      } catch (e) {
+        errors.push(e instanceof ConfigError ? e : new ConfigError(`task "${t.name}": ${(e as Error).message}`, t.argPos.file ?? t.pos));
+      }
+    }
+  }
   for (const h of inventory.hostNames) for (const k of Object.keys(inventory.hostVars(h))) common.add(k);
   for (const g of inventory.groups.values()) for (const k of Object.keys(g.vars)) common.add(k);
 
@@ -64,6 +74,16 @@ export async function checkUndefinedNames(
         check(exprNames(c.value), defined, c.pos, where);
       }
       if (task.delegateTo) check(referencedNames(task.delegateTo), defined, task.pos, where);
+      // Expressions written without {{ }}: assert's conditions and debug's var.
+      if (task.module === 'assert') {
+        const that = task.args.that;
+        for (const c of Array.isArray(that) ? that : [that]) {
+          if (typeof c === 'string' && !c.includes('{{')) check(safeExprNames(c), defined, task.argPos.that ?? task.pos, where);
+        }
+      }
+      if (task.module === 'debug' && typeof task.args.var === 'string' && !task.args.var.includes('{{')) {
+        check(safeExprNames(task.args.var), defined, task.argPos.var ?? task.pos, where);
+      }
       const src = task.args.src;
       if ((task.module === 'template' || task.module === 'copy') && typeof src === 'string' && src !== '' && !src.includes('{{') && !src.endsWith('/')) {
         const at = task.argPos.src ?? task.pos;
@@ -97,6 +117,32 @@ export async function checkUndefinedNames(
     }
   }
   if (errors.length > 0) throw new ConfigErrors(dedupe(errors));
+}
+
+/** Names a set_fact or include_vars task defines (a static include_vars file is read here; a missing one is an error). */
+async function controllerNames(playbook: Playbook, t: Task): Promise<string[]> {
+  if (t.module === 'set_fact') return Object.keys(t.args).filter((k) => k !== 'cacheable');
+  if (t.module !== 'include_vars') return [];
+  if (typeof t.args.name === 'string') return [t.args.name];
+  const file = t.args.file;
+  if (typeof file !== 'string' || file.includes('{{')) return [];
+  const at = t.argPos.file ?? t.pos;
+  let found: { path: string };
+  try {
+    found = await readLocalFile(t.baseDir ?? playbook.dir, file, 'vars', t.role?.dir);
+  } catch (e) {
+    throw new ConfigError(`task "${t.name}": include_vars ${file}: ${(e as Error).message}`, at);
+  }
+  return Object.keys(await loadVarsFile(found.path));
+}
+
+/** Names an expression reads; a syntax error is reported when the task runs. */
+function safeExprNames(expr: string): string[] {
+  try {
+    return exprNames(expr);
+  } catch {
+    return [];
+  }
 }
 
 function namesIn(v: unknown): string[] {

@@ -2,7 +2,7 @@ import { ConnectionError, ModuleError, RunbookError, TemplateError } from '../co
 import type { ApplyResult, ModuleContext, ModuleDefinition, Plan } from '../core/module.js';
 import type { TaskOutcome, TaskRef } from '../core/types.js';
 import type { Located, Task } from '../playbook/types.js';
-import { evalCondition } from '../template/expr.js';
+import { evalCondition, evalExpr } from '../template/expr.js';
 import { DecidedAtRunTime, renderDeep, renderString, renderText, runtimeUnknown } from '../template/render.js';
 import type { Become } from '../transport/types.js';
 import type { PlayContext, RunContext } from './context.js';
@@ -13,6 +13,8 @@ import { OMIT, validateParams } from './params.js';
 import type { Vars } from './vars.js';
 import { layeredVars, withVars } from './vars.js';
 import { firstFoundDirs, loopFormItems } from '../playbook/loops.js';
+import { parseVars } from '../playbook/vars-file.js';
+import type { MetaAction } from '../core/module.js';
 
 export const CENSORED = 'the output has been hidden due to no_log: true';
 
@@ -31,6 +33,7 @@ export function taskVars(pc: PlayContext, task: Task | undefined, host: HostStat
     varsFiles: pc.varsFilesVars,
     roleVars: task?.role?.vars ?? pc.play.roleVars,
     task: task?.vars ?? {},
+    includedVars: host.includedVars,
     registered: host.registered,
     roleParams: task?.role?.params,
     extra: run.extraVars,
@@ -61,6 +64,8 @@ export function taskVars(pc: PlayContext, task: Task | undefined, host: HostStat
  * becomes the outcome's status.
  */
 export async function runTask(pc: PlayContext, task: Task, ref: TaskRef, host: HostState): Promise<TaskOutcome> {
+  // meta end_host / end_play: nothing more runs (or is shown) for this host in this play.
+  if (host.endedPlay === pc.playIndex) return { status: 'skipped', result: { skipped: true, skip_reason: 'the play ended for this host' }, durationMs: 0 };
   const bus = pc.run.bus;
   bus.emit({ type: 'task:start', play: pc.play.name, host: host.name, task: ref });
   const started = Date.now();
@@ -72,6 +77,7 @@ export async function runTask(pc: PlayContext, task: Task, ref: TaskRef, host: H
   }
   outcome.durationMs = Date.now() - started;
   record(task, host, outcome);
+  if (outcome.meta && outcome.status !== 'failed' && outcome.status !== 'skipped') metaEffect(pc, host, outcome.meta);
   const shown = task.noLog ? censor(outcome) : outcome;
   if (outcome.status === 'unreachable') {
     bus.emit({ type: 'host:unreachable', play: pc.play.name, host: host.name, task: ref, msg: outcome.msg ?? '' });
@@ -84,6 +90,20 @@ export async function runTask(pc: PlayContext, task: Task, ref: TaskRef, host: H
 export function shareOutcome(pc: PlayContext, task: Task, host: HostState, outcome: TaskOutcome): void {
   if (task.register) host.registered[task.register] = registeredValue(outcome);
   if (outcome.status === 'changed') for (const n of task.notify) host.notified.add(n);
+}
+
+/** What meta end_host, end_play and clear_host_errors do to the hosts (flush_handlers is the strategy's). */
+function metaEffect(pc: PlayContext, host: HostState, action: MetaAction): void {
+  const batch = () => pc.batchHosts.map((n) => pc.run.hosts.get(n)).filter((h): h is HostState => h !== undefined);
+  if (action === 'end_host') host.endedPlay = pc.playIndex;
+  else if (action === 'end_play') {
+    for (const n of pc.playHosts) {
+      const h = pc.run.hosts.get(n);
+      if (h) h.endedPlay = pc.playIndex;
+    }
+  } else if (action === 'clear_host_errors') {
+    for (const h of batch()) h.failed = false;
+  }
 }
 
 function outcomeFromError(e: unknown, started: number): TaskOutcome {
@@ -154,7 +174,11 @@ function combineItems(items: TaskOutcome[]): TaskOutcome {
           ? 'skipped'
           : 'ok';
   const failed = items.find((i) => i.status === 'failed' || i.status === 'unreachable');
+  const messages = items.filter((i) => i.message !== undefined);
+  const meta = items.find((i) => i.meta && i.status !== 'failed' && i.status !== 'skipped')?.meta;
   return {
+    ...(messages.length ? { message: messages.map((i) => `[${itemLabelOf(i.item)}] ${i.message}`).join('\n') } : {}),
+    ...(meta ? { meta } : {}),
     status,
     result: { results: items.map(itemResult) },
     msg: failed?.msg ?? (items.length === 0 ? 'no items' : undefined),
@@ -164,6 +188,12 @@ function combineItems(items: TaskOutcome[]): TaskOutcome {
     durationMs: 0,
     items,
   };
+}
+
+function itemLabelOf(item: unknown): string {
+  if (item === null || typeof item !== 'object') return String(item);
+  const s = JSON.stringify(item);
+  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
 }
 
 function evalConditions(conds: Located[], vars: Vars, task: Task): boolean {
@@ -220,6 +250,7 @@ async function runOnce(pc: PlayContext, task: Task, host: HostState, vars: Vars,
     targetName = String(renderString(task.delegateTo, vars, { pos: task.pos, task: task.name }));
     targetVars = delegateVars(pc, targetName);
   }
+  // A controller-side module never touches the host: the pooled transport connects on first use only.
   const transport = run.transportFor(targetName, targetVars);
   // Rollouts ask for undo records (per play or batch); plain runs leave nothing on hosts.
   const keepUndo = pc.keepUndo ?? run.keepUndo ?? false;
@@ -242,12 +273,19 @@ async function runOnce(pc: PlayContext, task: Task, host: HostState, vars: Vars,
     log: (m) => {
       if (run.verbose) run.bus.emit({ type: 'warning', msg: m, host: host.name });
     },
+    evaluate: (expr) => evalExpr(expr, vars, { task: task.name }),
+    condition: (expr) => evalCondition(expr, vars, { task: task.name }),
+    verbosity: run.verbose ? 1 : 0,
+    loadVars: async (p) => {
+      const f = await readLocalFile(task.baseDir ?? run.playbook.dir, p, 'vars', task.role?.dir);
+      return { path: f.path, vars: parseVars(f.content.toString('utf8'), f.path) };
+    },
   };
 
   const attempts = task.until.length > 0 ? Math.max(1, (task.retries ?? 3) + 1) : 1;
   let outcome!: TaskOutcome;
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    outcome = await planAndApply(mod, ctx, params, check, task, vars, keepUndo ? keep : undefined);
+    outcome = await planAndApply(mod, ctx, params, check, task, vars, host, keepUndo ? keep : undefined);
     if (task.until.length === 0 || outcome.status === 'skipped') break;
     outcome.result.attempts = attempt;
     const reg = itemRegistered(outcome);
@@ -270,6 +308,7 @@ async function planAndApply(
   check: boolean,
   task: Task,
   vars: Vars,
+  host: HostState,
   keep?: (undo: unknown) => void,
 ): Promise<TaskOutcome> {
   let plan: Plan;
@@ -309,7 +348,16 @@ async function planAndApply(
     status = applied.failed ? 'failed' : applied.changed === false ? 'ok' : 'changed';
     msg = applied.msg ?? msg;
   }
-  return judged({ status, result, msg, diff: plan.diff, changes, durationMs: 0 }, mod, task, vars);
+  const o = judged({ status, result, msg, diff: plan.diff, changes, durationMs: 0 }, mod, task, vars);
+  const fx = plan.effects;
+  if (fx && o.status !== 'failed') {
+    // Decided by the plan alone, so check mode sets them too (as Ansible's set_fact does).
+    if (fx.facts) Object.assign(host.registered, fx.facts);
+    if (fx.includedVars) Object.assign(host.includedVars, fx.includedVars);
+    if (fx.message !== undefined) o.message = fx.message;
+    if (fx.meta) o.meta = fx.meta;
+  }
+  return o;
 }
 
 /** A module's thrown failure as an outcome (connection loss and check-mode unknowns stay thrown). */
@@ -404,6 +452,7 @@ function censor(o: TaskOutcome): TaskOutcome {
     ...o,
     result: { censored: CENSORED },
     msg: o.status === 'failed' ? CENSORED : undefined,
+    message: o.message === undefined ? undefined : CENSORED,
     diff: undefined,
     changes: o.changes ? o.changes.map(() => '(hidden: no_log)') : undefined,
     items: o.items?.map(censor),

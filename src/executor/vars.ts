@@ -32,6 +32,9 @@ export interface Layers {
   /** Role vars (vars/main.yml): above play vars and vars_files. */
   roleVars?: Vars;
   task: Vars;
+  /** include_vars results: above task vars, below set_fact and registered results. */
+  includedVars?: Vars;
+  /** Registered results and set_fact facts (one layer: the later write wins, as in Ansible). */
   registered: Vars;
   /** Role parameters: above registered results, below extra vars. */
   roleParams?: Vars;
@@ -58,6 +61,7 @@ export function layeredVars(l: Layers): Vars {
     [l.varsFiles, true],
     [l.roleVars, true],
     [l.task, true],
+    [l.includedVars, true],
     [l.registered, false],
     [l.roleParams, true],
     [l.loop, false],
@@ -113,7 +117,7 @@ function needsRender(v: unknown): boolean {
  * `hostvars`: every host's inventory variables plus what it registered, read lazily so a
  * large inventory costs nothing until a template looks.
  */
-export function hostvarsView(names: readonly string[], lookup: (name: string) => { inventoryVars: Vars; registered: Vars }): Vars {
+export function hostvarsView(names: readonly string[], lookup: (name: string) => { inventoryVars: Vars; includedVars?: Vars; registered: Vars }): Vars {
   const out: Vars = {};
   for (const name of names) {
     Object.defineProperty(out, name, {
@@ -123,6 +127,7 @@ export function hostvarsView(names: readonly string[], lookup: (name: string) =>
         const h = lookup(name);
         return lazilyRendered([
           [h.inventoryVars, true],
+          [h.includedVars, true],
           [h.registered, false],
           [{ inventory_hostname: name }, false],
         ]);

@@ -193,7 +193,7 @@ export class LiveReporter {
     if (o.status === 'failed' || o.status === 'unreachable') row.lastFailure = `${task}: ${o.msg ?? o.status}`;
     this.retitle(host, row);
     const detail = outcomeDetail(o, this.opts, this.style);
-    if (detail.length && (o.status !== 'ok' || this.opts.verbose)) {
+    if (detail.length && (o.status !== 'ok' || this.opts.verbose || o.message !== undefined)) {
       const status = o.ignored ? 'ignored' : o.status;
       const body = detail.map((l) => `    ${l.split('\n').join('\n    ')}`);
       const key = [status, handler, task, ...body].join('\0');

@@ -12,6 +12,8 @@ export interface TextOptions {
 /** The lines a finished task prints under its status line: why it failed, what changes, the diff. */
 export function outcomeDetail(o: TaskOutcome, opts: TextOptions, style: Style): string[] {
   const lines: string[] = [];
+  // What debug prints: always shown, in every output.
+  if (o.message !== undefined && o.status !== 'failed') lines.push(...o.message.split('\n'));
   if (o.status === 'failed' || o.status === 'unreachable') {
     if (o.msg) lines.push(...o.msg.split('\n').map((l) => style.red(l)));
     const r = o.result;

@@ -81,6 +81,7 @@ export async function runPlaybook(run: RunContext, limitPattern?: string): Promi
         share: (item, host, outcome) => shareOutcome(pc, item.task, host, outcome),
         limit: (fn) => limit(fn),
         stopped: () => run.signal.aborted || stopPlay,
+        flushHandlers: (hs, bounded) => flushHandlers(handlers, hs, runner, bounded),
       };
       const checkThreshold = () => {
         const failed = hosts.filter((h) => !h.active).length;

@@ -23,7 +23,9 @@ export const free: Strategy = async (tasks, hosts, runner) => {
             await p;
             continue;
           }
-          await runner.run(item, h);
+          const o = await runner.run(item, h);
+          // meta: flush_handlers: this host's notified handlers, now.
+          if (o.meta === 'flush_handlers' && runner.flushHandlers && !runner.stopped()) await runner.flushHandlers([h], false);
         }
       }),
     ),

@@ -11,11 +11,11 @@ export function handlerNotified(handler: Task, host: HostState): boolean {
  * Run notified handlers once per host, in definition order, then forget the notifications.
  * A handler may notify later handlers, as in Ansible.
  */
-export async function flushHandlers(handlers: ScheduledTask[], hosts: HostState[], runner: TaskRunner): Promise<void> {
+export async function flushHandlers(handlers: ScheduledTask[], hosts: HostState[], runner: TaskRunner, bounded = true): Promise<void> {
   for (const item of handlers) {
     if (runner.stopped()) break;
     const due = hosts.filter((h) => h.active && handlerNotified(item.task, h));
-    await Promise.all(due.map((h) => runner.limit(() => runner.run(item, h))));
+    await Promise.all(due.map((h) => (bounded ? runner.limit(() => runner.run(item, h)) : runner.run(item, h))));
   }
   for (const h of hosts) h.notified.clear();
 }

@@ -8,16 +8,19 @@ export const linear: Strategy = async (tasks, hosts, runner) => {
     if (runner.stopped()) return;
     const active = hosts.filter((h) => h.active);
     if (active.length === 0) return;
-    if (item.task.runOnce) {
-      await runOnce(item, active, runner);
-      continue;
+    const outcomes = item.task.runOnce
+      ? [await runOnce(item, active, runner)]
+      : await Promise.all(active.map((h) => runner.limit(() => runner.run(item, h))));
+    // meta: flush_handlers runs every notified handler now, once all hosts reached it.
+    if (outcomes.some((o) => o.meta === 'flush_handlers') && runner.flushHandlers && !runner.stopped()) {
+      await runner.flushHandlers(hosts);
     }
-    await Promise.all(active.map((h) => runner.limit(() => runner.run(item, h))));
   }
 };
 
-async function runOnce(item: ScheduledTask, active: HostState[], runner: TaskRunner): Promise<void> {
+async function runOnce(item: ScheduledTask, active: HostState[], runner: TaskRunner): Promise<TaskOutcome> {
   const [first, ...rest] = active;
   const outcome: TaskOutcome = await runner.limit(() => runner.run(item, first));
   for (const h of rest) runner.share(item, h, outcome);
+  return outcome;
 }

@@ -16,6 +16,11 @@ export interface TaskRunner {
   limit<T>(fn: () => Promise<T>): Promise<T>;
   /** Stop scheduling new work (interrupt, or a fail threshold crossed). */
   stopped(): boolean;
+  /**
+   * Run the handlers the given hosts notified so far, now (meta: flush_handlers). `bounded`
+   * false: the caller already holds a --forks slot for the host (free strategy).
+   */
+  flushHandlers?(hosts: HostState[], bounded?: boolean): Promise<void>;
 }
 
 export type Strategy = (tasks: ScheduledTask[], hosts: HostState[], runner: TaskRunner) => Promise<void>;
