@@ -105,25 +105,49 @@ export async function runPass(o: PassOptions, io: PassIO): Promise<PassResult> {
     time: new Date(started).toISOString(),
   });
   for (const w of playbook.warnings ?? []) bus.emit({ type: 'warning', msg: w.pos ? `${formatPos(w.pos)}: ${w.msg}` : w.msg });
-  let result;
+  let result: Awaited<ReturnType<typeof runPlaybook>> | undefined;
+  let internal: string | undefined;
   try {
     result = await runPlaybook(run, o.limit);
+  } catch (e) {
+    // A fault of runbook itself, after hosts may have changed: not "nothing ran" (exit 1).
+    // The run stops; what it did is still recapped, reported and journaled, and it exits as failed.
+    internal = `runbook stopped on an internal error: ${(e as Error)?.message ?? String(e)}`;
+    if (o.verbose && (e as Error)?.stack) internal += `\n${(e as Error).stack}`;
   } finally {
     for (const h of run.hosts.values()) if (h.undoLog.length > 0) await discardUndoLog(run, h);
     await run.docker?.closeAll().catch(() => undefined);
     await pool.closeAll().catch(() => undefined);
   }
+  const interrupted = result?.interrupted ?? false;
   const counts: Record<string, HostCounts> = {};
-  for (const [name, h] of result.hosts) counts[name] = h.counts;
-  const exit = exitCode(counts, result.interrupted, o.detailedExitcode);
-  bus.emit({ type: 'run:end', hosts: counts, exit, durationMs: Date.now() - started, interrupted: result.interrupted });
-  if (live) await live.flush();
+  for (const [name, h] of result?.hosts ?? run.hosts) counts[name] = h.counts;
+  let exit = exitCode(counts, interrupted, o.detailedExitcode);
+  if (internal !== undefined) {
+    exit = interrupted ? exit : exit | EXIT.FAILED;
+    collector.report.error = internal;
+    // The subscriber that threw may throw again: the recap below is printed regardless.
+    const emit = (e: Parameters<EventBus['emit']>[0]) => {
+      try {
+        bus.emit(e);
+      } catch {
+        /* already failing */
+      }
+    };
+    if (o.output !== 'text') emit({ type: 'warning', msg: internal }); // text prints it under the recap
+    emit({ type: 'run:end', hosts: counts, exit, durationMs: Date.now() - started, interrupted });
+  } else {
+    bus.emit({ type: 'run:end', hosts: counts, exit, durationMs: Date.now() - started, interrupted });
+  }
+  collector.report.exit = exit;
+  if (live) await live.flush().catch(() => undefined);
   if (o.output === 'text') {
     io.out('');
     io.out(recapTable(counts, style, collector.report.rollout));
-    if (result.interrupted) io.out(style.yellow('interrupted: in-flight tasks finished, nothing further was started'));
+    if (interrupted) io.out(style.yellow('interrupted: in-flight tasks finished, nothing further was started'));
+    if (internal !== undefined) io.out(style.red(`${internal}\nThe changes above stay on the hosts; rerun to converge them.`));
   }
-  return { exit, counts, report: collector.report, interrupted: result.interrupted };
+  return { exit, counts, report: collector.report, interrupted };
 }
 
 export function exitCode(counts: Record<string, HostCounts>, interrupted: boolean, detailed: boolean): number {

@@ -26,6 +26,8 @@ export interface RunReport {
   hosts: Record<string, { status: TaskStatus; tasks: ReportTask[] }>;
   /** Present when a play rolled out (SPEC §6): batches, the failed one, rollbacks, hosts left drained, versions. */
   rollout?: RolloutReport;
+  /** Present when the run stopped on an internal error after it started (exit has bit 4). */
+  error?: string;
 }
 
 const RANK: Record<TaskStatus, number> = { skipped: 0, ok: 1, changed: 2, failed: 3, unreachable: 4 };
