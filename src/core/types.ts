@@ -28,6 +28,8 @@ export interface TaskOutcome {
   items?: TaskOutcome[];
   item?: unknown;
   ignored?: boolean;
+  /** Failed in a block whose rescue then ran: the host is not failed (counted ok, like ignored). */
+  rescued?: boolean;
   /** Text a controller-side module shows under the status line (debug); hidden under no_log. */
   message?: string;
   /** A meta action the strategy carries out after the task (meta module). */

@@ -26,6 +26,13 @@ export class HostState {
   readonly includedVars: Record<string, unknown> = {};
   /** Index of the play that `meta: end_host` (or end_play) ended for this host: it runs nothing more in it. */
   endedPlay?: number;
+  /** Blocks (by id) in which a task failed on this host, and in which part (rescue/always run from it). */
+  readonly blockErrors = new Map<string, 'block' | 'rescue' | 'always'>();
+  /**
+   * Failed in a block no rescue caught, with an always part still to run: the host stays active
+   * for those always tasks and is failed once past them.
+   */
+  failedPending = false;
   /** Handler topics notified in the current section. */
   readonly notified = new Set<string>();
   readonly counts: HostCounts = emptyCounts();

@@ -20,7 +20,8 @@ export async function checkUndefinedNames(
   extraVars: Record<string, unknown>,
 ): Promise<void> {
   const errors: ConfigError[] = [];
-  const common = new Set<string>([...MAGIC_VARS, ...Object.keys(extraVars), 'ansible_loop']);
+  // ansible_failed_task / ansible_failed_result: set when a rescue runs.
+  const common = new Set<string>([...MAGIC_VARS, ...Object.keys(extraVars), 'ansible_loop', 'ansible_failed_task', 'ansible_failed_result']);
   for (const play of playbook.plays) for (const t of allTasks(play)) if (t.register) common.add(t.register);
   // What set_fact and include_vars set is defined for every later task (they persist across plays).
   for (const play of playbook.plays) {

@@ -66,6 +66,8 @@ export function taskVars(pc: PlayContext, task: Task | undefined, host: HostStat
 export async function runTask(pc: PlayContext, task: Task, ref: TaskRef, host: HostState): Promise<TaskOutcome> {
   // meta end_host / end_play: nothing more runs (or is shown) for this host in this play.
   if (host.endedPlay === pc.playIndex) return { status: 'skipped', result: { skipped: true, skip_reason: 'the play ended for this host' }, durationMs: 0 };
+  // block/rescue/always: a task of a block part the host's failure left behind is not run (nor shown).
+  if (!blockAllows(task, host)) return { status: 'skipped', result: { skipped: true, skip_reason: 'not run after a failure in its block' }, durationMs: 0 };
   const bus = pc.run.bus;
   bus.emit({ type: 'task:start', play: pc.play.name, host: host.name, task: ref });
   const started = Date.now();
@@ -104,6 +106,47 @@ function metaEffect(pc: PlayContext, host: HostState, action: MetaAction): void 
   } else if (action === 'clear_host_errors') {
     for (const h of batch()) h.failed = false;
   }
+}
+
+/**
+ * Whether a host runs a task, given the failures it had in the task's blocks: a block part
+ * stops at a failure, a rescue part runs only after one in its block, an always part always
+ * runs (unless a task of it failed). A host whose failure no rescue caught is failed once it
+ * reaches a task outside the failed blocks.
+ */
+export function blockAllows(task: Task, host: HostState): boolean {
+  const frames = task.blocks ?? [];
+  if (host.failedPending && !frames.some((f) => host.blockErrors.has(f.id))) {
+    host.failedPending = false;
+    host.failed = true;
+    return false;
+  }
+  for (const [i, f] of frames.entries()) {
+    const e = host.blockErrors.get(f.id);
+    // A failure inside an inner block stops this block, but the inner block's always part still runs.
+    const innerAlways = () => frames.slice(i + 1).some((g) => g.part === 'always' && host.blockErrors.has(g.id) && host.blockErrors.get(g.id) !== 'always');
+    if (f.part === 'block' && e !== undefined && !innerAlways()) return false;
+    if (f.part === 'rescue' && e !== 'block') return false;
+    if (f.part === 'always' && e === 'always') return false;
+  }
+  return true;
+}
+
+/**
+ * A task failed inside blocks: mark the blocks from the innermost out until one with a rescue
+ * catches it. `rescued`: the host goes on with that rescue; `pending`: an always part is still
+ * to run before the host counts as failed; `failed`: nothing catches it.
+ */
+export function catchInBlocks(task: Task, host: HostState): 'rescued' | 'pending' | 'failed' {
+  const frames = task.blocks ?? [];
+  let alwaysAhead = false;
+  for (let i = frames.length - 1; i >= 0; i--) {
+    const f = frames[i];
+    host.blockErrors.set(f.id, f.part);
+    if (f.part === 'block' && f.hasRescue) return 'rescued';
+    if (f.part !== 'always' && f.hasAlways) alwaysAhead = true;
+  }
+  return alwaysAhead ? 'pending' : 'failed';
 }
 
 function outcomeFromError(e: unknown, started: number): TaskOutcome {
@@ -431,14 +474,24 @@ function record(task: Task, host: HostState, o: TaskOutcome): void {
       host.unreachable = true;
       host.counts.unreachable++;
       break;
-    case 'failed':
-      if (o.ignored) {
+    case 'failed': {
+      const caught = o.ignored || !task.blocks ? undefined : catchInBlocks(task, host);
+      if (caught === 'rescued') {
+        o.rescued = true;
+        host.registered.ansible_failed_task = { name: task.name, module: task.module, action: task.module };
+        host.registered.ansible_failed_result = registeredValue(o);
+      }
+      if (o.ignored || caught === 'rescued') {
         host.counts.ok++;
+      } else if (caught === 'pending') {
+        host.failedPending = true;
+        host.counts.failed++;
       } else {
         host.failed = true;
         host.counts.failed++;
       }
       break;
+    }
     default:
       host.counts[o.status]++;
   }

@@ -13,7 +13,7 @@ import { isPlainObject } from '../template/runtime.js';
 import { closest, didYouMean } from '../template/suggest.js';
 import { type Explained, explainErrors, found, pointer } from './explain.js';
 import { playbookSchema, taskFileSchema, TASK_KEYWORDS, UNSUPPORTED_TASK_KEYWORDS } from './schema.js';
-import type { Located, LoopForm, Play, Playbook, Section, Task, TaskRole } from './types.js';
+import type { BlockFrame, Located, LoopForm, Play, Playbook, Section, Task, TaskRole } from './types.js';
 import { findRole, paramsKey, ROLE_ENTRY_KEYWORDS, ROLE_TASK_OPTIONS, rolePartFile } from './roles.js';
 import { parseVars } from './vars-file.js';
 import { loopFormItems } from './loops.js';
@@ -228,6 +228,8 @@ interface Scope {
   dir: string;
   /** The role whose tasks these are, and the roles that led to it (outermost first). */
   role?: RoleInst;
+  /** The blocks these tasks are in (rescue/always), outermost first. */
+  blocks?: BlockFrame[];
 }
 
 /** One role as a play uses it: its files read, its dependencies, where its variables go. */
@@ -276,6 +278,7 @@ class Loader {
   readonly errors: ConfigError[] = [];
   readonly warnings: Warning[] = [];
   private roles: PlayRoles = newPlayRoles();
+  private blockSeq = 0;
 
   constructor(
     private readonly modules: ReadonlyMap<string, ModuleInfo>,
@@ -722,10 +725,22 @@ class Loader {
         this.error(`${where}: a block cannot also have a module ('${other}')`, keyPos(other), where);
         return;
       }
-      if (Array.isArray(raw.block)) {
-        this.taskList({ ...scope, inherit }, sf.get(node, 'block'), raw.block, `${where}.block`, out);
+      const hasRescue = Array.isArray(raw.rescue) && raw.rescue.length > 0;
+      const hasAlways = Array.isArray(raw.always) && raw.always.length > 0;
+      const id = `b${++this.blockSeq}`;
+      const frame = (part: BlockFrame['part']): BlockFrame[] => [...(scope.blocks ?? []), { id, part, hasRescue, hasAlways }];
+      for (const part of ['block', 'rescue', 'always'] as const) {
+        if (!Array.isArray(raw[part])) continue;
+        const blocks = hasRescue || hasAlways ? frame(part) : scope.blocks;
+        this.taskList({ ...scope, inherit, ...(blocks ? { blocks } : {}) }, sf.get(node, part), raw[part] as unknown[], `${where}.${part}`, out);
       }
       return;
+    }
+    for (const part of ['rescue', 'always'] as const) {
+      if (raw[part] !== undefined) {
+        this.error(`${where}.${part}: ${part} belongs to a block (block: [...] with ${part}: [...])`, keyPos(part), `${where}.${part}`);
+        return;
+      }
     }
     if (importKey) {
       if (candidates.length) {
@@ -1082,6 +1097,7 @@ class Loader {
       diff: boolish(raw.diff) ?? inherit.diff,
       listen: strList(raw.listen),
       ...(scope.role ? { role: scope.role.ref } : {}),
+      ...(scope.blocks?.length ? { blocks: scope.blocks } : {}),
       pos: sf.pos(node),
     };
     const notifyNode = sf.get(node, 'notify');

@@ -163,6 +163,8 @@ export const taskSchema: JsonSchema = {
     listen: stringList('Handlers only: extra topics this handler answers to.'),
     args: map('Module arguments (merged under those given with the module key).'),
     block: { type: 'array', title: 'a list of tasks', items: { $ref: '#/definitions/task' }, description: 'Tasks sharing the keywords of the block (when, tags, vars, become, …).' },
+    rescue: { type: 'array', title: 'a list of tasks', items: { $ref: '#/definitions/task' }, description: 'With block: tasks run on a host when a task of the block failed on it; the host is no longer failed if they succeed (ansible_failed_task, ansible_failed_result).' },
+    always: { type: 'array', title: 'a list of tasks', items: { $ref: '#/definitions/task' }, description: 'With block: tasks run on every host after the block (and rescue), failed or not.' },
     import_tasks: str('Tasks from another file (relative to this file, the playbook folder, or its tasks/ folder), imported at load time.'),
     include_tasks: str('Same as import_tasks (imported at load time). With a loop written out as a list, the file is imported once per item.'),
     import_role: roleTask('Run a role here: its tasks (tasks_from), with its defaults and vars, read at load time; the play sees its variables.'),
@@ -250,8 +252,6 @@ export const TASK_KEYWORDS: ReadonlySet<string> = new Set(Object.keys(taskSchema
 
 /** Ansible task keywords runbook recognises but does not support, with what to do instead. */
 export const UNSUPPORTED_TASK_KEYWORDS: Readonly<Record<string, string>> = {
-  rescue: 'block error handling (rescue/always) is not supported: use ignore_errors + register and when',
-  always: 'block error handling (rescue/always) is not supported: use ignore_errors + register and when',
   environment: 'environment is not supported: pass variables in the command (env VAR=x cmd) or the module (docker_container env)',
   async: 'async tasks are not supported',
   poll: 'async tasks are not supported',

@@ -23,6 +23,14 @@ export interface TaskRole {
 /** How a `with_*` loop turns its value into items (loop and with_list take the list as it is). */
 export type LoopForm = 'flatten' | 'dict' | 'nested' | 'first_found';
 
+/** One enclosing block of a task: which block (unique per use of it), and the part the task is in. */
+export interface BlockFrame {
+  id: string;
+  part: 'block' | 'rescue' | 'always';
+  hasRescue: boolean;
+  hasAlways: boolean;
+}
+
 export interface Task {
   /** Given name, or `module: <short args>` when unnamed. */
   name: string;
@@ -69,6 +77,8 @@ export interface Task {
   listen: string[];
   /** Set for the tasks and handlers of a role. */
   role?: TaskRole;
+  /** The blocks the task is in, outermost first, and which part of each (block, rescue, always). */
+  blocks?: BlockFrame[];
   /** Folder relative `src` resolves against when it is not the playbook's (a play of an imported playbook). */
   baseDir?: string;
   pos: SourcePos;

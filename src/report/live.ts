@@ -183,7 +183,7 @@ export class LiveReporter {
     const row = this.rows.get(host);
     if (!row) return;
     const c = row.counts;
-    if (o.status === 'failed' && !o.ignored) c.failed++;
+    if (o.status === 'failed' && !o.ignored && !o.rescued) c.failed++;
     else if (o.status === 'failed') c.ok++;
     else c[o.status]++;
     c.timeMs += o.durationMs;

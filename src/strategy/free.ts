@@ -1,4 +1,5 @@
 import type { TaskOutcome } from '../core/types.js';
+import { settleBlockFailures } from './linear.js';
 import type { Strategy } from './types.js';
 
 /**
@@ -30,4 +31,5 @@ export const free: Strategy = async (tasks, hosts, runner) => {
       }),
     ),
   );
+  settleBlockFailures(hosts);
 };

@@ -5,9 +5,9 @@ import type { ScheduledTask, Strategy, TaskRunner } from './types.js';
 /** Each task on every active host (in parallel up to forks) before the next task starts. */
 export const linear: Strategy = async (tasks, hosts, runner) => {
   for (const item of tasks) {
-    if (runner.stopped()) return;
+    if (runner.stopped()) break;
     const active = hosts.filter((h) => h.active);
-    if (active.length === 0) return;
+    if (active.length === 0) break;
     const outcomes = item.task.runOnce
       ? [await runOnce(item, active, runner)]
       : await Promise.all(active.map((h) => runner.limit(() => runner.run(item, h))));
@@ -16,7 +16,18 @@ export const linear: Strategy = async (tasks, hosts, runner) => {
       await runner.flushHandlers(hosts);
     }
   }
+  settleBlockFailures(hosts);
 };
+
+/** Hosts whose block failure no rescue caught are failed once the section's tasks are done. */
+export function settleBlockFailures(hosts: HostState[]): void {
+  for (const h of hosts) {
+    if (h.failedPending) {
+      h.failedPending = false;
+      h.failed = true;
+    }
+  }
+}
 
 async function runOnce(item: ScheduledTask, active: HostState[], runner: TaskRunner): Promise<TaskOutcome> {
   const [first, ...rest] = active;
