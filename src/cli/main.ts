@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Argument, Command, CommanderError, Option } from 'commander';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError, formatPos } from '../core/errors.js';
 import type { ModuleDefinition } from '../core/module.js';
 import { EXIT } from '../core/types.js';
 import { loadInventory } from '../inventory/load.js';
@@ -161,6 +161,7 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
     .option('--graph [pattern]', 'the group tree')
     .action(async (opts: { inventory: string; list?: boolean; host?: string; graph?: string | boolean }) => {
       const inv = await loadInventory(opts.inventory, { cwd: full.cwd });
+      for (const w of inv.warnings) full.err(`warning: ${w.pos ? `${formatPos(w.pos)}: ` : ''}${w.msg}`);
       if (opts.host) {
         if (!inv.hostNames.includes(opts.host)) throw new ConfigError(`host '${opts.host}' is not in ${inv.source}`);
         full.out(JSON.stringify(inventoryHost(inv, opts.host), null, 4));

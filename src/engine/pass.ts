@@ -104,7 +104,7 @@ export async function runPass(o: PassOptions, io: PassIO): Promise<PassResult> {
     diff: run.diff,
     time: new Date(started).toISOString(),
   });
-  for (const w of playbook.warnings ?? []) bus.emit({ type: 'warning', msg: w.pos ? `${formatPos(w.pos)}: ${w.msg}` : w.msg });
+  for (const w of [...(inventory.warnings ?? []), ...(playbook.warnings ?? [])]) bus.emit({ type: 'warning', msg: w.pos ? `${formatPos(w.pos)}: ${w.msg}` : w.msg });
   let result: Awaited<ReturnType<typeof runPlaybook>> | undefined;
   let internal: string | undefined;
   try {

@@ -42,6 +42,8 @@ export class InventoryData {
   readonly extraHostFileVars = new Map<string, Vars>();
   /** Where each inline variable was written: key `host|group`, NUL, name, NUL, variable. */
   readonly varPos = new Map<string, SourcePos>();
+  /** What Ansible accepts with a warning: accepted here too, with the same warning. */
+  readonly warnings: { msg: string; pos?: SourcePos }[] = [];
 
   constructor() {
     this.addGroup('all');
@@ -53,6 +55,9 @@ export class InventoryData {
     let g = this.groups.get(name);
     if (!g) {
       if (name === '') throw new ConfigError('a group name must not be empty', pos);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+        this.warnings.push({ msg: `invalid characters in group name '${name}' (Ansible warns the same): it works in host patterns; in expressions write groups['${name}']`, pos });
+      }
       g = { name, hosts: [], children: [], parents: [], inlineVars: {}, fileVars: {}, priority: 1, pos };
       this.groups.set(name, g);
     }
@@ -165,6 +170,7 @@ export class InventoryData {
 export class StaticInventory implements Inventory, PatternSource {
   readonly hostNames: string[];
   readonly groups: Map<string, InventoryGroup>;
+  readonly warnings: { msg: string; pos?: SourcePos }[];
   private readonly depths = new Map<string, number>();
   private readonly varsCache = new Map<string, Vars>();
   private readonly groupHostsCache = new Map<string, string[]>();
@@ -177,6 +183,10 @@ export class StaticInventory implements Inventory, PatternSource {
     readonly dir?: string,
   ) {
     this.hostNames = [...data.hosts.keys()];
+    this.warnings = data.warnings;
+    for (const h of this.hostNames) {
+      if (data.groups.has(h)) this.warnings.push({ msg: `found both a group and a host named '${h}': the pattern '${h}' means the host, as in Ansible`, pos: data.groups.get(h)!.pos });
+    }
     this.groups = new Map();
     for (const g of data.groups.values()) {
       this.groups.set(g.name, {

@@ -26,6 +26,8 @@ export interface Inventory {
    * named explicitly matches the implicit localhost when the inventory has no such host.
    */
   select(pattern: string): string[];
+  /** What Ansible accepts with a warning (a duplicate key, an unexpected key, an odd group name). */
+  warnings?: readonly { msg: string; pos?: SourcePos }[];
   /** Where the host's value of `key` was written (file:line:col when the source has it). */
   varOrigin?(host: string, key: string): { pos?: SourcePos; where: string } | undefined;
 }

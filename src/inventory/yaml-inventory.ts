@@ -2,8 +2,9 @@
  * Ansible's YAML inventory format: top-level keys are groups (usually just `all`); a group
  * holds `hosts` (name or range → variables or nothing), `children` (more groups) and `vars`.
  * A group may appear in several places; its hosts, children and vars are merged. Where Ansible
- * only warns (an unknown key under a group, a section that is not a mapping), runbook stops
- * with the position, since such a typo silently drops hosts.
+ * only warns (an unexpected key under a group, a key written twice), so does runbook, with the
+ * position and a suggestion; where Ansible's YAML plugin fails (a section that is not a
+ * mapping), runbook stops.
  */
 import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
 import { ConfigError, type SourcePos } from '../core/errors.js';
@@ -19,7 +20,7 @@ export interface YamlInventoryOptions {
 }
 
 export function parseYamlInventory(text: string, file: string, inv: InventoryData, opts: YamlInventoryOptions = {}): void {
-  const src = parseYaml(text, file);
+  const src = parseYaml(text, file, { duplicateKeys: 'warn' });
   const root = deref(src, src.doc.contents);
   if (root == null || (isScalar(root) && root.value == null)) {
     throw new ConfigError('empty inventory: expected a mapping of groups, such as all: { hosts: ... }', posOf(src, root));
@@ -38,6 +39,7 @@ export function parseYamlInventory(text: string, file: string, inv: InventoryDat
     }
     parser.group(name, pair);
   }
+  inv.warnings.push(...(src.warnings ?? []));
 }
 
 class YamlInventoryParser {
@@ -70,10 +72,11 @@ class YamlInventoryParser {
       const section = this.key(item, 'section (hosts, children or vars)');
       if (!(SECTIONS as readonly string[]).includes(section)) {
         const hint = suggest(section, SECTIONS);
-        throw new ConfigError(
-          `unknown key '${section}' in group '${name}': expected hosts, children or vars${hint ? ` (did you mean '${hint}'?)` : ''}`,
-          posOf(this.src, item.key as Node),
-        );
+        this.inv.warnings.push({
+          msg: `skipping unexpected key '${section}' in group '${name}': only hosts, children and vars are valid${hint ? ` (did you mean '${hint}'?)` : ''}`,
+          pos: posOf(this.src, item.key as Node),
+        });
+        continue;
       }
       const entries = this.sectionEntries(name, section, item);
       for (const entry of entries) {

@@ -24,6 +24,8 @@ export interface YamlSource {
   text: string;
   doc: Document.Parsed;
   lines: LineCounter;
+  /** Set when duplicate keys are allowed: what Ansible only warns about, collected. */
+  warnings?: { msg: string; pos: SourcePos }[];
 }
 
 const BOOL = 'tag:yaml.org,2002:bool';
@@ -55,13 +57,19 @@ function pyyamlTags(tags: Tags): Tags {
   return out;
 }
 
-/** Parse one YAML document; a syntax error becomes a ConfigError at its file:line:col. */
-export function parseYaml(text: string, file: string): YamlSource {
+/**
+ * Parse one YAML document; a syntax error becomes a ConfigError at its file:line:col.
+ * `duplicateKeys: 'warn'` accepts a key written twice in a mapping as Ansible does (the last
+ * one wins, with a warning in `warnings`); by default it is an error.
+ */
+export function parseYaml(text: string, file: string, opts: { duplicateKeys?: 'warn' | 'error' } = {}): YamlSource {
   const lines = new LineCounter();
+  const warnDuplicates = opts.duplicateKeys === 'warn';
   const doc = parseDocument(text, {
     version: '1.1',
     lineCounter: lines,
     prettyErrors: false,
+    uniqueKeys: !warnDuplicates,
     customTags: (tags) => [...pyyamlTags(tags), vaultTag, unsafeTag],
   });
   const err = doc.errors[0];
@@ -73,7 +81,7 @@ export function parseYaml(text: string, file: string): YamlSource {
       cause: err,
     });
   }
-  return { file, text, doc, lines };
+  return { file, text, doc, lines, ...(warnDuplicates ? { warnings: [] } : {}) };
 }
 
 /** Where a node starts (the file's start when the node has no range). */
@@ -127,12 +135,20 @@ function isMergeKey(key: unknown): boolean {
  */
 export function mapEntries(src: YamlSource, map: YAMLMap): Pair[] {
   const explicit = new Set<string>();
-  for (const p of map.items) if (!isMergeKey(p.key)) explicit.add(keyText(src, p.key));
+  const last = new Map<string, Pair>();
+  for (const p of map.items) {
+    if (isMergeKey(p.key)) continue;
+    const k = keyText(src, p.key);
+    const before = last.get(k);
+    if (before) warnDuplicate(src, k, before, p);
+    explicit.add(k);
+    last.set(k, p);
+  }
   const out: Pair[] = [];
   const taken = new Set<string>();
   for (const p of map.items) {
     if (!isMergeKey(p.key)) {
-      out.push(p);
+      if (last.get(keyText(src, p.key)) === p) out.push(p);
       continue;
     }
     const v = deref(src, p.value);
@@ -148,6 +164,14 @@ export function mapEntries(src: YamlSource, map: YAMLMap): Pair[] {
     }
   }
   return out;
+}
+
+/** A key written twice (only parsed when the source allows it): Ansible's warning, once per place. */
+function warnDuplicate(src: YamlSource, key: string, first: Pair, again: Pair): void {
+  const pos = posOf(src, again.key as Node);
+  const firstPos = posOf(src, first.key as Node);
+  const msg = `duplicate key '${key}' (first at line ${firstPos.line}): using the last one only, as Ansible does`;
+  if (src.warnings && !src.warnings.some((w) => w.msg === msg && w.pos.line === pos.line && w.pos.col === pos.col)) src.warnings.push({ msg, pos });
 }
 
 /** Plain JS value of a node (aliases resolved, merge keys applied). */
