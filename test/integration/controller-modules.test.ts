@@ -59,11 +59,32 @@ const FAILING = `
       file: { path: /srv/ctl/never, state: touch }
 `;
 
+const BLOCKS = `
+- hosts: fleet
+  tasks:
+    - block:
+        - name: Write the marker
+          copy: { dest: /srv/ctl/block/marker, content: "in block\\n" }
+        - name: Fails on the first host
+          command: "false"
+          when: inventory_hostname == '${hosts[0]}'
+        - name: Rest of the block
+          copy: { dest: /srv/ctl/block/rest, content: "rest\\n" }
+      rescue:
+        - name: Rescue
+          copy: { dest: /srv/ctl/block/rescued, content: "{{ ansible_failed_task.name }}\\n" }
+      always:
+        - name: Always
+          copy: { dest: /srv/ctl/block/always, content: "always\\n" }
+    - name: After the block
+      copy: { dest: /srv/ctl/block/after, content: "after\\n" }
+`;
+
 describe('controller-side modules on the fleet', () => {
   let dir: string;
   beforeAll(async () => {
-    dir = scratch({ 'site.yml': SITE, 'settings.yml': 'port: 8080\n', 'handlers.yml': HANDLERS, 'failing.yml': FAILING });
-    await Promise.all(hosts.map((h) => sh(h, 'rm -rf /srv/ctl && mkdir -p /srv/ctl')));
+    dir = scratch({ 'site.yml': SITE, 'settings.yml': 'port: 8080\n', 'handlers.yml': HANDLERS, 'failing.yml': FAILING, 'blocks.yml': BLOCKS });
+    await Promise.all(hosts.map((h) => sh(h, 'rm -rf /srv/ctl && mkdir -p /srv/ctl/block')));
   });
 
   const play = (file: string, ...args: string[]) => runbook(['play', path.join(dir, file), '-i', fleet.inventoryPath, ...args]);
@@ -75,7 +96,7 @@ describe('controller-side modules on the fleet', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(messages(r.events, 'Say it')).toEqual(Object.fromEntries(hosts.map((h, i) => [h, `${h} is ${i === 0 ? 'first' : 'other'} on port 8080`])));
-    for (const h of hosts) expect(await sh(h, 'ls -A /srv/ctl')).toBe('');
+    for (const h of hosts) expect(await sh(h, 'find /srv/ctl -type f')).toBe('');
   });
 
   it('applies: set_fact drives when; a second run is ok', async () => {
@@ -102,5 +123,19 @@ describe('controller-side modules on the fleet', () => {
     expect(r.code).toBe(4);
     expect(r.stdout).toContain('port must be privileged (assertion failed: port < 1024)');
     for (const h of hosts) expect(await sh(h, 'test -e /srv/ctl/never && echo yes || echo no')).toBe('no');
+  });
+
+  it('block/rescue/always: the rescued host goes on, always runs everywhere; check mode first changes nothing', async () => {
+    const check = await play('blocks.yml', '--check');
+    expect(check.stderr).toBe('');
+    expect(check.code).toBe(0);
+    for (const h of hosts) expect(await sh(h, 'ls -A /srv/ctl/block')).toBe('');
+    const r = await play('blocks.yml');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`rescued +${hosts[0]}  Fails on the first host`));
+    const files = (h: string) => sh(h, 'cd /srv/ctl/block && ls');
+    expect(await files(hosts[0])).toBe('after\nalways\nmarker\nrescued');
+    expect(await sh(hosts[0], 'cat /srv/ctl/block/rescued')).toBe('Fails on the first host');
+    for (const h of hosts.slice(1)) expect(await files(h)).toBe('after\nalways\nmarker\nrest');
   });
 });
