@@ -92,6 +92,12 @@ export async function runTask(pc: PlayContext, task: Task, ref: TaskRef, host: H
 export function shareOutcome(pc: PlayContext, task: Task, host: HostState, outcome: TaskOutcome): void {
   if (task.register) host.registered[task.register] = registeredValue(outcome);
   if (outcome.status === 'changed') for (const n of task.notify) host.notified.add(n);
+  // As in Ansible, a run_once set_fact or include_vars sets its variables on every host of the batch.
+  const vars = outcome.status === 'ok' ? outcome.result.ansible_facts : undefined;
+  if (vars && typeof vars === 'object' && !outcome.items) {
+    if (task.module === 'set_fact') Object.assign(host.registered, vars);
+    else if (task.module === 'include_vars') Object.assign(host.includedVars, vars);
+  }
 }
 
 /** What meta end_host, end_play and clear_host_errors do to the hosts (flush_handlers is the strategy's). */

@@ -90,6 +90,40 @@ all:
     expect(r.transports.get('h1')?.calls ?? []).toEqual([]);
   });
 
+  it('opens no connection: an unreachable host still runs set_fact, debug and assert', async () => {
+    const r = await runEngine({
+      hosts: 2,
+      unreachable: ['h1'],
+      playbook: `
+- hosts: all
+  tasks:
+    - set_fact: { x: 1 }
+    - name: say
+      debug: { msg: "x={{ x }}" }
+    - assert: { that: x == 1 }
+`,
+    });
+    expect(statuses(r, 'say')).toEqual({ h1: 'ok', h2: 'ok' });
+    expect(r.counts.h1).toMatchObject({ ok: 3, unreachable: 0 });
+    expect(r.exit).toBe(0);
+  });
+
+  it('run_once sets the facts on every host of the batch', async () => {
+    const r = await runEngine({
+      hosts: 2,
+      playbook: `
+- hosts: all
+  tasks:
+    - set_fact: { picked: "{{ inventory_hostname }}" }
+      run_once: true
+    - name: see
+      probe: { id: see, echo: "{{ picked }}" }
+`,
+    });
+    expect(outcome(r, 'see', 'h1').result.echo).toBe('h1');
+    expect(outcome(r, 'see', 'h2').result.echo).toBe('h1');
+  });
+
   it('is seen by other hosts through hostvars', async () => {
     const r = await runEngine({
       hosts: 2,
