@@ -3,6 +3,7 @@ import { applyDefault, compare, deepEqual, FILTERS, HELPER_FNS, HelperError, tru
 import { posAt } from './pos.js';
 import { DecidedAtRunTime, fieldNames, getField, isPlainObject, isRuntimeUnknown, kindOf } from './runtime.js';
 import { didYouMean } from './suggest.js';
+import { FILTER_KWARGS, type FilterEnv, JFILTERS, JTESTS, pyStr } from './jfilters.js';
 
 export { truthy } from './helpers.js';
 
@@ -12,18 +13,28 @@ export { truthy } from './helpers.js';
  * evaluator. Nothing is ever handed to `eval` or `new Function`; field access reads own
  * properties of plain data only (maps, lists, strings), never prototypes.
  *
- * Grammar, loosest binding first:
+ * Grammar, loosest binding first (Jinja's):
  *
+ *   cond    := or ['if' or ['else' cond]]
  *   or      := and ('or' and)*
  *   and     := not ('and' not)*
  *   not     := 'not' not | compare
- *   compare := unary (('=='|'!='|'<'|'<='|'>'|'>='|'in'|'not' 'in') unary)*   (chains: a < b < c)
- *   unary   := '-' unary | postfix (('|' filter) | ('is' ['not'] test))*
- *   postfix := primary ('.' name | '.' int | '[' or ']')*
+ *   compare := math1 (('=='|'!='|'<'|'<='|'>'|'>='|'in'|'not' 'in') math1)*   (chains: a < b < c)
+ *   math1   := concat (('+'|'-') concat)*
+ *   concat  := math2 ('~' math2)*
+ *   math2   := pow (('*'|'/'|'//'|'%') pow)*
+ *   pow     := unary ('**' unary)*
+ *   unary   := ('-'|'+') unary | postfix (('|' filter) | ('is' ['not'] test))*
+ *   postfix := primary ('.' name | '.' int | '.' method '(' args ')' | '[' cond ']')*
  *   primary := number | 'string' | "string" | true | false | True | False | none | None | null
- *            | name | '(' or ')' | '[' [or (',' or)*] ']' | '{' [or ':' or (',' …)*] '}'
- *   filter  := name ['(' [arg (',' arg)*] ')']      (arg: or | name '=' or)
- *   test    := name ['(' [or (',' or)*] ')']
+ *            | name | name '(' args ')' (range, and a template's macros) | '(' cond [',' …] ')'
+ *            | '[' [cond (',' cond)*] ']' | '{' [cond ':' cond (',' …)*] '}'
+ *   filter  := name ['(' [arg (',' arg)*] ')']      (arg: cond | name '=' cond)
+ *   test    := name ['(' [cond (',' cond)*] ')' | primary]
+ *
+ * Methods (on plain data, implemented here, never looked up on objects): items, keys,
+ * values, get on maps; upper, lower, strip, lstrip, rstrip, split, startswith, endswith,
+ * replace, join, title, capitalize on strings.
  *
  * Tests: defined, undefined, none, true, false, string, number, integer, float, boolean,
  * mapping, sequence, iterable, truthy, falsy, and for registered results failed / failure,
@@ -45,7 +56,22 @@ export type Expr =
   | { k: 'and' | 'or'; left: Expr; right: Expr; s: number; e: number }
   | { k: 'cmp'; ops: string[]; operands: Expr[]; s: number; e: number }
   | { k: 'test'; arg: Expr; name: string; negate: boolean; args: Expr[]; s: number; e: number }
-  | { k: 'filter'; arg: Expr; name: string; args: Expr[]; kwargs: Record<string, Expr>; s: number; e: number };
+  | { k: 'filter'; arg: Expr; name: string; args: Expr[]; kwargs: Record<string, Expr>; s: number; e: number }
+  | { k: 'bin'; op: string; left: Expr; right: Expr; s: number; e: number }
+  | { k: 'cond'; test: Expr; yes: Expr; no?: Expr; s: number; e: number }
+  | { k: 'call'; name: string; args: Expr[]; kwargs: Record<string, Expr>; s: number; e: number }
+  | { k: 'method'; obj: Expr; name: string; args: Expr[]; s: number; e: number };
+
+/**
+ * A function a template defines (a macro) or the language offers (range): called by name,
+ * `m(1, b=2)`. Only names listed in {@link ExprWhere.calls} parse as calls.
+ */
+export class Callable {
+  constructor(
+    readonly name: string,
+    readonly invoke: (args: unknown[], kwargs: Record<string, unknown>) => unknown,
+  ) {}
+}
 
 /** Where an expression was written. */
 export interface ExprWhere {
@@ -53,6 +79,8 @@ export interface ExprWhere {
   pos?: SourcePos;
   task?: string;
   what?: string;
+  /** Names that may be called as functions (a template's macros); `range` always may. */
+  calls?: ReadonlySet<string>;
 }
 
 /** A syntax error at a character offset of the expression. */
@@ -70,19 +98,14 @@ export class ExprSyntaxError extends Error {
 
 type Tok = { t: 'num' | 'str' | 'id' | 'op' | 'end'; v: string; value?: unknown; s: number; e: number };
 
-const OPS = ['==', '!=', '<=', '>=', '<', '>', '(', ')', '[', ']', '{', '}', ',', '.', '|', ':', '=', '-'];
+const OPS = ['**', '//', '==', '!=', '<=', '>=', '<', '>', '(', ')', '[', ']', '{', '}', ',', '.', '|', ':', '=', '-', '+', '*', '/', '%', '~'];
 
 const HINTS: Record<string, string> = {
   '&&': "use 'and'",
   '||': "use 'or'",
   '!': "use 'not'",
   '===': "use '=='",
-  '+': 'arithmetic is not supported',
-  '*': 'arithmetic is not supported',
-  '/': 'arithmetic is not supported',
-  '%': 'arithmetic is not supported',
-  '~': 'string concatenation is not supported',
-  '?': "use 'and' / 'or'",
+  '?': "use 'x if cond else y'",
 };
 
 function tokenize(src: string): Tok[] {
@@ -129,7 +152,9 @@ function tokenize(src: string): Tok[] {
         if (d === c) break;
         if (d === '\\') {
           const esc = src[i + 1];
-          v += esc === 'n' ? '\n' : esc === 't' ? '\t' : esc === 'r' ? '\r' : esc === '0' ? '\0' : (esc ?? '');
+          // Python's escapes; an unknown one keeps its backslash ('\d' is a backslash and a d).
+          const known: Record<string, string> = { n: '\n', t: '\t', r: '\r', '0': '\0', '\\': '\\', "'": "'", '"': '"' };
+          v += esc === undefined ? '' : (known[esc] ?? `\\${esc}`);
           i += 2;
           continue;
         }
@@ -167,17 +192,24 @@ function tokenize(src: string): Tok[] {
 const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'is', 'if', 'else']);
 const CMP = new Set(['==', '!=', '<', '<=', '>', '>=']);
 
+const FUNCTIONS = new Set(['range']);
+
+const METHOD_NAMES = ['items', 'keys', 'values', 'get', 'upper', 'lower', 'strip', 'lstrip', 'rstrip', 'split', 'startswith', 'endswith', 'replace', 'join', 'title', 'capitalize'];
+
 class Parser {
   private k = 0;
   private readonly toks: Tok[];
 
-  constructor(src: string) {
+  constructor(
+    src: string,
+    private readonly calls: ReadonlySet<string> = new Set(),
+  ) {
     this.toks = tokenize(src);
   }
 
   parse(): Expr {
     if (this.peek().t === 'end') throw new ExprSyntaxError('empty expression', 0);
-    const e = this.or();
+    const e = this.cond();
     const t = this.peek();
     if (t.t !== 'end') {
       if (t.t === 'op' && t.v === '(') this.fail('calling functions or methods is not supported', t);
@@ -216,6 +248,21 @@ class Parser {
     return this.next();
   }
 
+  private cond(): Expr {
+    let e = this.or();
+    while (this.isWord('if')) {
+      this.k++;
+      const test = this.or();
+      let no: Expr | undefined;
+      if (this.isWord('else')) {
+        this.k++;
+        no = this.cond();
+      }
+      e = { k: 'cond', test, yes: e, no, s: e.s, e: (no ?? test).e };
+    }
+    return e;
+  }
+
   private or(): Expr {
     let left = this.and();
     while (this.isWord('or')) {
@@ -245,8 +292,35 @@ class Parser {
     return this.compare();
   }
 
+  private binary(ops: readonly string[], next: () => Expr): Expr {
+    let left = next();
+    for (;;) {
+      const t = this.peek();
+      if (t.t !== 'op' || !ops.includes(t.v)) return left;
+      this.k++;
+      const right = next();
+      left = { k: 'bin', op: t.v, left, right, s: left.s, e: right.e };
+    }
+  }
+
+  private math1(): Expr {
+    return this.binary(['+', '-'], () => this.concat());
+  }
+
+  private concat(): Expr {
+    return this.binary(['~'], () => this.math2());
+  }
+
+  private math2(): Expr {
+    return this.binary(['*', '/', '//', '%'], () => this.pow());
+  }
+
+  private pow(): Expr {
+    return this.binary(['**'], () => this.unary());
+  }
+
   private compare(): Expr {
-    const first = this.unary();
+    const first = this.math1();
     const ops: string[] = [];
     const operands: Expr[] = [first];
     for (;;) {
@@ -265,19 +339,20 @@ class Parser {
         this.fail("unexpected '=': use '==' to compare", t);
       } else break;
       ops.push(op);
-      operands.push(this.unary());
+      operands.push(this.math1());
     }
     if (ops.length === 0) return first;
     return { k: 'cmp', ops, operands, s: first.s, e: operands.at(-1)!.e };
   }
 
-  private unary(): Expr {
-    if (this.isOp('-')) {
+  private unary(withFilter = true): Expr {
+    let node: Expr;
+    if (this.isOp('-') || this.isOp('+')) {
       const t = this.next();
-      const arg = this.unary();
-      return { k: 'neg', arg, s: t.s, e: arg.e };
-    }
-    let node = this.postfix(this.primary());
+      const arg = this.unary(false);
+      node = t.v === '-' ? { k: 'neg', arg, s: t.s, e: arg.e } : { k: 'bin', op: '+', left: { k: 'lit', value: 0, s: t.s, e: t.s }, right: arg, s: t.s, e: arg.e };
+    } else node = this.postfix(this.primary());
+    if (!withFilter) return node;
     for (;;) {
       if (this.isOp('|')) {
         this.k++;
@@ -290,18 +365,26 @@ class Parser {
           negate = true;
         }
         const name = this.next();
-        if (name.t !== 'id') this.fail('expected a test name after is (defined, none, failed, …)', name);
-        if (!TESTS[name.v]) this.fail(`unknown test '${name.v}'${didYouMean(name.v, Object.keys(TESTS))}`, name);
+        if (name.t !== 'id' && !(name.t === 'op' && (name.v === '==' || name.v === '!='))) this.fail('expected a test name after is (defined, none, failed, …)', name);
+        if (!TESTS[name.v] && !JTESTS[name.v]) this.fail(`unknown test '${name.v}'${didYouMean(name.v, [...Object.keys(TESTS), ...Object.keys(JTESTS)])}`, name);
         const args: Expr[] = [];
         let e = name.e;
         if (this.isOp('(')) {
           this.k++;
           while (!this.isOp(')')) {
-            args.push(this.or());
+            args.push(this.cond());
             if (!this.isOp(',')) break;
             this.k++;
           }
           e = this.expectOp(')').e;
+        } else {
+          // One argument without parentheses: `x is divisibleby 3`, `x is sameas none`.
+          const t = this.peek();
+          if (t.t === 'num' || t.t === 'str' || (t.t === 'id' && !KEYWORDS.has(t.v)) || (t.t === 'op' && (t.v === '[' || t.v === '{'))) {
+            const arg = this.postfix(this.primary());
+            args.push(arg);
+            e = arg.e;
+          }
         }
         node = { k: 'test', arg: node, name: name.v, negate, args, s: node.s, e };
       } else {
@@ -313,8 +396,9 @@ class Parser {
   private filter(arg: Expr): Expr {
     const name = this.next();
     if (name.t !== 'id') this.fail('expected a filter name after |', name);
-    if (!FILTERS[name.v]) {
-      this.fail(`unsupported filter '${name.v}'${didYouMean(name.v, Object.keys(FILTERS))} (supported: ${Object.keys(FILTERS).join(', ')})`, name);
+    if (!FILTERS[name.v] && !JFILTERS[name.v] && name.v !== 'mandatory') {
+      const all = [...new Set([...Object.keys(FILTERS), ...Object.keys(JFILTERS), 'mandatory'])].sort();
+      this.fail(`unsupported filter '${name.v}'${didYouMean(name.v, all)} (supported: ${all.join(', ')})`, name);
     }
     const args: Expr[] = [];
     const kwargs: Record<string, Expr> = {};
@@ -323,19 +407,23 @@ class Parser {
       this.k++;
       while (!this.isOp(')')) {
         if (this.peek().t === 'id' && this.isOp('=', 1)) {
-          const key = this.next().v;
+          const key = this.next();
+          const allowed = FILTER_KWARGS[name.v];
+          if (!allowed) this.fail(`filter '${name.v}' takes no keyword arguments`, key);
+          if (!allowed.includes(key.v)) this.fail(`filter '${name.v}' has no keyword argument '${key.v}'${allowed.length ? ` (it has: ${allowed.join(', ')})` : ''}`, key);
           this.k++;
-          kwargs[key] = this.or();
+          kwargs[key.v] = this.cond();
         } else {
-          args.push(this.or());
+          args.push(this.cond());
         }
         if (!this.isOp(',')) break;
         this.k++;
       }
       e = this.expectOp(')').e;
     }
-    if (name.v === 'map' && (!kwargs.attribute || args.length)) this.fail("only map(attribute='name') is supported", name);
-    if (name.v !== 'map' && Object.keys(kwargs).length) this.fail(`filter '${name.v}' takes no keyword arguments`, name);
+    if (name.v === 'map' && !kwargs.attribute && !(args[0]?.k === 'lit' && typeof args[0].value === 'string')) {
+      this.fail("map needs attribute='field' or a filter name: map(attribute='name'), map('upper')", name);
+    }
     return { k: 'filter', arg, name: name.v, args, kwargs, s: arg.s, e };
   }
 
@@ -345,11 +433,20 @@ class Parser {
         this.k++;
         const t = this.next();
         if (t.t !== 'id' && t.t !== 'num') this.fail('expected a field name after .', t);
-        if (this.isOp('(')) this.fail('calling methods is not supported (use filters: x | lower, x | length)', this.peek());
+        if (this.isOp('(')) {
+          if (!METHOD_NAMES.includes(t.v)) {
+            this.fail(`calling methods is not supported, but for ${METHOD_NAMES.join(', ')} (use filters: x | lower, x | length)`, this.peek());
+          }
+          this.k++;
+          const args = this.callArgs(false).args;
+          const end = this.expectOp(')');
+          node = { k: 'method', obj: node, name: t.v, args, s: node.s, e: end.e };
+          continue;
+        }
         node = { k: 'attr', obj: node, name: t.v, s: node.s, e: t.e };
       } else if (this.isOp('[')) {
         this.k++;
-        const index = this.or();
+        const index = this.cond();
         const end = this.expectOp(']');
         node = { k: 'index', obj: node, index, s: node.s, e: end.e };
       } else if (this.isOp('(')) {
@@ -358,6 +455,25 @@ class Parser {
         return node;
       }
     }
+  }
+
+  /** Arguments up to (not including) the closing parenthesis. */
+  private callArgs(keywords: boolean): { args: Expr[]; kwargs: Record<string, Expr> } {
+    const args: Expr[] = [];
+    const kwargs: Record<string, Expr> = {};
+    while (!this.isOp(')')) {
+      if (keywords && this.peek().t === 'id' && this.isOp('=', 1)) {
+        const key = this.next().v;
+        this.k++;
+        kwargs[key] = this.cond();
+      } else {
+        if (Object.keys(kwargs).length) this.fail('a positional argument cannot follow a keyword argument');
+        args.push(this.cond());
+      }
+      if (!this.isOp(',')) break;
+      this.k++;
+    }
+    return { args, kwargs };
   }
 
   private primary(): Expr {
@@ -380,18 +496,35 @@ class Parser {
             return { k: 'lit', value: null, s: t.s, e: t.e };
         }
         if (KEYWORDS.has(t.v)) this.fail(`unexpected '${t.v}'`, t);
+        if (this.isOp('(') && (FUNCTIONS.has(t.v) || this.calls.has(t.v))) {
+          this.k++;
+          const { args, kwargs } = this.callArgs(true);
+          const end = this.expectOp(')');
+          return { k: 'call', name: t.v, args, kwargs, s: t.s, e: end.e };
+        }
         return { k: 'name', name: t.v, s: t.s, e: t.e };
       }
       case 'op':
         if (t.v === '(') {
-          const inner = this.or();
+          const inner = this.cond();
+          if (this.isOp(',')) {
+            // A tuple: (a, b) is a list here.
+            const items = [inner];
+            while (this.isOp(',')) {
+              this.k++;
+              if (this.isOp(')')) break;
+              items.push(this.cond());
+            }
+            const end = this.expectOp(')');
+            return { k: 'list', items, s: t.s, e: end.e };
+          }
           const end = this.expectOp(')');
           return { ...inner, s: t.s, e: end.e };
         }
         if (t.v === '[') {
           const items: Expr[] = [];
           while (!this.isOp(']')) {
-            items.push(this.or());
+            items.push(this.cond());
             if (!this.isOp(',')) break;
             this.k++;
           }
@@ -401,9 +534,9 @@ class Parser {
         if (t.v === '{') {
           const entries: [Expr, Expr][] = [];
           while (!this.isOp('}')) {
-            const key = this.or();
+            const key = this.cond();
             this.expectOp(':');
-            entries.push([key, this.or()]);
+            entries.push([key, this.cond()]);
             if (!this.isOp(',')) break;
             this.k++;
           }
@@ -420,12 +553,13 @@ class Parser {
 const parsed = new Map<string, Expr>();
 
 /** Parse an expression (cached). Throws ExprSyntaxError with the offset of the bad token. */
-export function parseExpr(src: string): Expr {
-  let ast = parsed.get(src);
+export function parseExpr(src: string, calls?: ReadonlySet<string>): Expr {
+  const key = calls?.size ? `${[...calls].sort().join(',')}\u0000${src}` : src;
+  let ast = parsed.get(key);
   if (!ast) {
-    ast = new Parser(src).parse();
+    ast = new Parser(src, calls).parse();
     if (parsed.size > 5000) parsed.clear();
-    parsed.set(src, ast);
+    parsed.set(key, ast);
   }
   return ast;
 }
@@ -447,7 +581,7 @@ export function unwrapTemplate(text: string): { expr: string; offset: number; wr
 export function checkExpr(text: string, where: ExprWhere = {}): void {
   const { expr, offset } = unwrapTemplate(text);
   try {
-    parseExpr(expr);
+    parseExpr(expr, where.calls);
   } catch (e) {
     if (e instanceof ExprSyntaxError) throw syntaxError(text, e, offset, where);
     throw e;
@@ -628,6 +762,79 @@ class Evaluator {
         return this.test(n);
       case 'filter':
         return this.filter(n);
+      case 'bin':
+        return this.arith(n);
+      case 'cond':
+        if (this.truth(n.test)) return this.value(n.yes);
+        return n.no ? this.value(n.no) : '';
+      case 'call':
+        return this.call(n);
+      case 'method':
+        return this.method(n);
+    }
+  }
+
+  private arith(n: Expr & { k: 'bin' }): unknown {
+    const a = this.value(n.left);
+    const b = this.value(n.right);
+    if (n.op === '~') return pyStr(a) + pyStr(b);
+    const isNum = (x: unknown): x is number | boolean => typeof x === 'number' || typeof x === 'boolean';
+    const bad = (): never => {
+      throw this.error(`cannot use '${n.op}' on ${kindOf(a)} and ${kindOf(b)} in '${this.text(n)}'`, n);
+    };
+    if (isNum(a) && isNum(b)) {
+      const x = Number(a);
+      const y = Number(b);
+      if (y === 0 && (n.op === '/' || n.op === '//' || n.op === '%')) throw this.error(`division by zero in '${this.text(n)}'`, n);
+      switch (n.op) {
+        case '+': return x + y;
+        case '-': return x - y;
+        case '*': return x * y;
+        case '/': return x / y;
+        case '//': return Math.floor(x / y);
+        case '%': return x - y * Math.floor(x / y);
+        case '**': return x ** y;
+      }
+    }
+    if (n.op === '+') {
+      if (typeof a === 'string' && typeof b === 'string') return a + b;
+      if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
+    }
+    if (n.op === '*') {
+      const [seqv, times] = typeof b === 'number' ? [a, b] : [b, a];
+      if (typeof times === 'number' && Number.isInteger(times)) {
+        if (typeof seqv === 'string') return seqv.repeat(Math.max(0, times));
+        if (Array.isArray(seqv)) return Array.from({ length: Math.max(0, times) }, () => seqv).flat();
+      }
+    }
+    if (n.op === '%' && typeof a === 'string') throw this.error(`string formatting with % is not supported in '${this.text(n)}' (use ~ or a filter)`, n);
+    return bad();
+  }
+
+  private call(n: Expr & { k: 'call' }): unknown {
+    const args = n.args.map((a) => this.value(a));
+    const kwargs: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(n.kwargs)) kwargs[k] = this.value(v);
+    const r = getField(this.vars, n.name);
+    const fn = r.found ? r.value : undefined;
+    try {
+      if (fn instanceof Callable) return fn.invoke(args, kwargs);
+      if (n.name === 'range' && !r.found) return range(args);
+    } catch (e) {
+      if (e instanceof HelperError) throw this.error(`${n.name}: ${e.message}`, n);
+      throw e;
+    }
+    throw this.error(`'${n.name}' cannot be called (it is ${kindOf(fn)})`, n);
+  }
+
+  private method(n: Expr & { k: 'method' }): unknown {
+    const obj = this.value(n.obj);
+    const args = n.args.map((a) => this.value(a));
+    try {
+      return callMethod(obj, n.name, args);
+    } catch (e) {
+      if (e instanceof HelperError) throw this.error(`${this.text(n.obj)}.${n.name}(): ${e.message}`, n);
+      throw e;
     }
   }
 
@@ -675,7 +882,17 @@ class Evaluator {
   private test(n: Expr & { k: 'test' }): boolean {
     const t = TESTS[n.name];
     let result: boolean;
-    if (t === 'lenient') {
+    const jt = JTESTS[n.name];
+    if (jt && !t) {
+      const v = this.value(n.arg);
+      const args = n.args.map((a) => this.value(a));
+      try {
+        result = jt(v, args);
+      } catch (e) {
+        if (e instanceof HelperError) throw this.error(`${n.name}: ${e.message}`, n);
+        throw e;
+      }
+    } else if (t === 'lenient') {
       const v = this.ev(n.arg, true);
       result = n.name === 'defined' ? v !== UNDEF : v === UNDEF;
     } else {
@@ -688,7 +905,49 @@ class Evaluator {
     return n.negate ? !result : result;
   }
 
+  /** Filters and tests by name, for map('upper') and select('odd'). */
+  private env(n: Expr & { k: 'filter' }): FilterEnv {
+    return {
+      filter: (name, v, args, kwargs) => {
+        if (JFILTERS[name]) return JFILTERS[name](v, args, kwargs, this.env(n));
+        if (name === 'default' || name === 'd') return v ?? args[0] ?? '';
+        const helper = FILTERS[name];
+        if (!helper || !HELPER_FNS[helper]) throw new HelperError(`unknown filter '${name}'`);
+        return HELPER_FNS[helper](v, ...args);
+      },
+      test: (name, v, args) => {
+        const jt = JTESTS[name];
+        if (jt) return jt(v, args);
+        const t = TESTS[name];
+        if (!t) throw new HelperError(`unknown test '${name}'${didYouMean(name, [...Object.keys(TESTS), ...Object.keys(JTESTS)])}`);
+        if (t === 'lenient') return name === 'defined';
+        return t(v, this, { k: 'test', arg: n, name, negate: false, args: [], s: n.s, e: n.e });
+      },
+      hasTest: (name) => Boolean(JTESTS[name] || TESTS[name]),
+    };
+  }
+
   private filter(n: Expr & { k: 'filter' }): unknown {
+    if (n.name === 'mandatory') {
+      const v = this.ev(n.arg, true);
+      if (v === UNDEF) {
+        const msg = n.args[0] ? pyStr(this.value(n.args[0])) : `mandatory variable '${this.text(n.arg)}' is not defined`;
+        throw this.error(msg, n.arg, this.text(n.arg));
+      }
+      return this.need(v, n.arg);
+    }
+    if (JFILTERS[n.name] && n.name !== 'default' && n.name !== 'd') {
+      const subject = this.value(n.arg);
+      const args = n.args.map((a) => this.value(a));
+      const kwargs: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(n.kwargs)) kwargs[k] = this.value(v);
+      try {
+        return JFILTERS[n.name](subject, args, kwargs, this.env(n));
+      } catch (e) {
+        if (e instanceof HelperError) throw this.error(`${n.name}: ${e.message}`, n);
+        throw e;
+      }
+    }
     if (n.name === 'default' || n.name === 'd') {
       const v = this.ev(n.arg, true);
       const fallback = n.args[0] ? this.value(n.args[0]) : '';
@@ -709,6 +968,71 @@ class Evaluator {
   }
 }
 
+const RANGE_LIMIT = 100_000;
+
+function range(args: unknown[]): number[] {
+  if (args.length === 0 || args.length > 3 || !args.every((a) => typeof a === 'number' && Number.isInteger(a))) {
+    throw new HelperError('range expects 1 to 3 integers: range(stop), range(start, stop), range(start, stop, step)');
+  }
+  const [start, stop, step] = (args.length === 1 ? [0, args[0], 1] : [args[0], args[1], args[2] ?? 1]) as number[];
+  if (step === 0) throw new HelperError('range step must not be zero');
+  const out: number[] = [];
+  for (let i = start; step > 0 ? i < stop : i > stop; i += step) {
+    if (out.length >= RANGE_LIMIT) throw new HelperError(`range of more than ${RANGE_LIMIT} numbers`);
+    out.push(i);
+  }
+  return out;
+}
+
+function strArg(v: unknown, what: string): string {
+  if (typeof v !== 'string') throw new HelperError(`${what} expects a string, found ${kindOf(v)}`);
+  return v;
+}
+
+function stripChars(s: string, chars: unknown, left: boolean, right: boolean): string {
+  if (chars === undefined || chars === null) return left && right ? s.trim() : left ? s.trimStart() : s.trimEnd();
+  const set = strArg(chars, 'strip');
+  let a = 0;
+  let b = s.length;
+  while (left && a < b && set.includes(s[a])) a++;
+  while (right && b > a && set.includes(s[b - 1])) b--;
+  return s.slice(a, b);
+}
+
+/** The few methods of plain data (Python's), implemented here: nothing is looked up on objects. */
+function callMethod(obj: unknown, name: string, args: unknown[]): unknown {
+  if (isPlainObject(obj)) {
+    switch (name) {
+      case 'items': return Object.keys(obj).map((k) => [k, obj[k]]);
+      case 'keys': return Object.keys(obj);
+      case 'values': return Object.values(obj);
+      case 'get': {
+        const r = getField(obj, typeof args[0] === 'number' ? args[0] : String(args[0]));
+        return r.found ? r.value : (args[1] ?? null);
+      }
+    }
+  }
+  if (typeof obj === 'string') {
+    const f = JFILTERS[name];
+    switch (name) {
+      case 'upper': return obj.toUpperCase();
+      case 'lower': return obj.toLowerCase();
+      case 'strip': return stripChars(obj, args[0], true, true);
+      case 'lstrip': return stripChars(obj, args[0], true, false);
+      case 'rstrip': return stripChars(obj, args[0], false, true);
+      case 'startswith': return (Array.isArray(args[0]) ? args[0] : [args[0]]).some((p) => obj.startsWith(strArg(p, 'startswith')));
+      case 'endswith': return (Array.isArray(args[0]) ? args[0] : [args[0]]).some((p) => obj.endsWith(strArg(p, 'endswith')));
+      case 'replace': return HELPER_FNS.replace(obj, strArg(args[0], 'replace'), strArg(args[1], 'replace'), args[2]);
+      case 'join': return JFILTERS.join(args[0], [obj], {}, undefined as never);
+      case 'split':
+      case 'title':
+      case 'capitalize':
+        return f(obj, args, {}, undefined as never);
+    }
+  }
+  throw new HelperError(`${kindOf(obj)} has no method ${name}()`);
+}
+
 /**
  * Evaluate a condition over variables. Returns the value (use {@link truthy} for a
  * decision). Throws TemplateError (syntax: positioned at the bad token; undefined variable:
@@ -720,7 +1044,7 @@ export function evalExpr(text: string, vars: unknown, where: ExprWhere = {}): un
   const { expr, offset } = unwrapTemplate(String(text));
   let ast: Expr;
   try {
-    ast = parseExpr(expr);
+    ast = parseExpr(expr, where.calls);
   } catch (e) {
     if (e instanceof ExprSyntaxError) throw syntaxError(String(text), e, offset, where);
     throw e;

@@ -29,18 +29,25 @@ export class J2SyntaxError extends Error {
   }
 }
 
-/** Offset just past the closing delimiter `close`, skipping string literals; -1 if none. */
+/**
+ * Offset of the closing delimiter `close`, skipping string literals and balanced brackets
+ * (`{{ {'a': {'b': 1}} }}`); -1 if none.
+ */
 function findClose(src: string, from: number, close: string): number {
   let i = from;
+  let depth = 0;
   while (i < src.length) {
     const c = src[i];
     if (c === "'" || c === '"') {
-      const end = src.indexOf(c, i + 1);
-      if (end < 0) return -1;
+      let end = i + 1;
+      while (end < src.length && src[end] !== c) end += src[end] === '\\' ? 2 : 1;
+      if (end >= src.length) return -1;
       i = end + 1;
       continue;
     }
-    if (src.startsWith(close, i)) return i;
+    if (depth === 0 && src.startsWith(close, i)) return i;
+    if (c === '{' || c === '[' || c === '(') depth++;
+    else if ((c === '}' || c === ']' || c === ')') && depth > 0) depth--;
     i++;
   }
   return -1;

@@ -1,27 +1,50 @@
 import { TemplateError } from '../core/errors.js';
-import { evalExpr, ExprSyntaxError, parseExpr, truthy } from './expr.js';
-import { exprNames } from './names.js';
+import { Callable, evalExpr, ExprSyntaxError, parseExpr, truthy } from './expr.js';
 import { type J2LexOptions, J2SyntaxError, type J2Token, lexJ2 } from './j2lex.js';
+import { pyStr } from './jfilters.js';
+import { exprNames } from './names.js';
 import { posAt } from './pos.js';
+import { isPlainObject } from './runtime.js';
 
 /**
  * Renders `.j2` templates with Jinja's statement semantics on top of the one expression
- * language (expr.ts): `{% if/elif/else %}`, `{% for %}` (loop.index/index0/first/last/length,
- * `else`, `k, v` unpacking), `{% set x = … %}`. Tokens come from the lexer (j2lex.ts), which
- * applies trim_blocks and the `-` markers. Undefined variables are errors naming file:line:col.
+ * language (expr.ts): `{% if/elif/else %}`, `{% for %}` (loop.index/index0/first/last/length/
+ * revindex/previtem/nextitem, `else`, `k, v` unpacking, `for k, v in d.items()`),
+ * `{% set x = … %}` and `{% set x %}…{% endset %}`, `{% macro %}` (defaults, keyword
+ * arguments, `{% call %}` with `caller()`), `{% filter f %}…{% endfilter %}`. Tokens come from
+ * the lexer (j2lex.ts), which applies trim_blocks, lstrip_blocks and the `-`/`+` markers; a
+ * first line `#jinja2: trim_blocks: False, lstrip_blocks: True` changes them, as in Ansible.
+ * Undefined variables are errors naming file:line:col and the variable.
  */
+
+interface Param {
+  name: string;
+  dflt?: string;
+  s: number;
+}
 
 type Node =
   | { k: 'text'; text: string }
   | { k: 'var'; src: string; s: number }
   | { k: 'if'; branches: { cond: string | undefined; s: number; body: Node[] }[] }
   | { k: 'for'; names: string[]; iter: string; s: number; body: Node[]; orelse: Node[] }
-  | { k: 'set'; name: string; src: string; s: number };
+  | { k: 'set'; name: string; src: string; s: number }
+  | { k: 'setblock'; name: string; body: Node[] }
+  | { k: 'macro'; name: string; params: Param[]; body: Node[] }
+  | { k: 'callblock'; src: string; s: number; params: Param[]; body: Node[] }
+  | { k: 'filter'; src: string; s: number; body: Node[] };
 
 export interface J2Options {
   /** File name used in error positions. */
   file?: string;
 }
+
+/** Variables every template can read (Ansible's template module sets them). */
+export const TEMPLATE_VARS = ['ansible_managed', 'template_path', 'template_fullpath', 'template_host'] as const;
+
+/** Internal names: the body of a filter block, the body of a call block. */
+const BODY = '__j2_body';
+const CALLER = '__j2_caller';
 
 /** The trimmed text of `src` after `from`, and its offset. */
 function rest(src: string, from: number, s: number): { text: string; s: number } {
@@ -33,8 +56,33 @@ function firstWord(src: string): string {
   return /^[A-Za-z_]+/.exec(src)?.[0] ?? '';
 }
 
+/** Split at top-level commas (not inside brackets or strings), with each part's offset. */
+function splitTop(src: string, s: number): { text: string; s: number }[] {
+  const out: { text: string; s: number }[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i <= src.length; i++) {
+    const c = src[i];
+    if (c === "'" || c === '"') {
+      const end = src.indexOf(c, i + 1);
+      i = end < 0 ? src.length : end;
+      continue;
+    }
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
+    else if ((c === ',' && depth === 0) || i === src.length) {
+      const part = rest(src.slice(start, i), 0, s + start);
+      if (part.text !== '' || i < src.length) out.push(part);
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
 class Parser {
   private i = 0;
+  /** Names of the macros defined so far (they parse as calls). */
+  readonly macros = new Set<string>();
   constructor(
     private readonly toks: J2Token[],
     private readonly fail: (msg: string, off: number) => never,
@@ -52,15 +100,70 @@ class Parser {
       this.i++;
       if (w === 'if') body.push(this.ifNode(t));
       else if (w === 'for') body.push(this.forNode(t));
-      else if (w === 'set') {
-        const m = /^set\s+([A-Za-z_]\w*)\s*=(.*)$/s.exec(t.src);
-        if (!m) this.fail(`bad set statement: ${t.src}`, t.s);
-        const r = rest(t.src, t.src.indexOf('=') + 1, t.s);
-        body.push({ k: 'set', name: m[1], src: r.text, s: r.s });
-      } else this.fail(`unknown or unexpected tag '${w || t.src}'`, t.s);
+      else if (w === 'set') body.push(this.setNode(t));
+      else if (w === 'macro') body.push(this.macroNode(t));
+      else if (w === 'call') body.push(this.callNode(t));
+      else if (w === 'filter') {
+        const r = rest(t.src, 6, t.s);
+        if (!r.text) this.fail('filter needs a filter name: {% filter upper %}', t.s);
+        body.push({ k: 'filter', src: r.text, s: r.s, body: this.block('endfilter') });
+      } else {
+        const known = ['if', 'for', 'set', 'macro', 'call', 'filter', 'raw'];
+        const hint = ['elif', 'else', 'endif', 'endfor', 'endset', 'endmacro', 'endcall', 'endfilter'].includes(w) ? ' (no open block it closes)' : ` (tags: ${known.join(', ')})`;
+        this.fail(`unknown or unexpected tag '${w || t.src}'${hint}`, t.s);
+      }
     }
     if (stop.length) this.fail(`missing {% ${stop[stop.length - 1]} %}`, this.toks[this.toks.length - 1]?.s ?? 0);
     return { body };
+  }
+
+  /** A body up to its end tag, which is consumed. */
+  private block(endTag: string): Node[] {
+    const { body, end } = this.nodes([endTag]);
+    if (end && end.src.trim() !== endTag && !new RegExp(`^${endTag}\\s+\\w+$`).test(end.src)) this.fail(`bad ${endTag}: ${end.src}`, end.s);
+    this.i++;
+    return body;
+  }
+
+  private setNode(t: J2Token & { k: 'stmt' }): Node {
+    const m = /^set\s+([A-Za-z_]\w*)\s*(=?)(.*)$/s.exec(t.src);
+    if (!m || (!m[2] && m[3].trim() !== '')) this.fail(`bad set statement: ${t.src} (set name = value, or set name %}…{% endset)`, t.s);
+    if (!m[2]) return { k: 'setblock', name: m[1], body: this.block('endset') };
+    const r = rest(t.src, t.src.indexOf('=') + 1, t.s);
+    if (!r.text) this.fail('set without a value', r.s);
+    return { k: 'set', name: m[1], src: r.text, s: r.s };
+  }
+
+  private params(src: string, s: number): Param[] {
+    return splitTop(src, s).map((p) => {
+      const m = /^([A-Za-z_]\w*)\s*(?:=([\s\S]*))?$/.exec(p.text);
+      if (!m) this.fail(`bad parameter '${p.text}' (name or name=default)`, p.s);
+      if (m[2] === undefined) return { name: m[1], s: p.s };
+      const d = rest(p.text, p.text.indexOf('=') + 1, p.s);
+      return { name: m[1], dflt: d.text, s: d.s };
+    });
+  }
+
+  private macroNode(t: J2Token & { k: 'stmt' }): Node {
+    const m = /^macro\s+([A-Za-z_]\w*)\s*\(([\s\S]*)\)\s*$/.exec(t.src);
+    if (!m) this.fail(`bad macro statement: ${t.src} (macro name(arg, other=default))`, t.s);
+    const params = this.params(m[2], t.s + t.src.indexOf('(') + 1);
+    this.macros.add(m[1]);
+    return { k: 'macro', name: m[1], params, body: this.block('endmacro') };
+  }
+
+  private callNode(t: J2Token & { k: 'stmt' }): Node {
+    // {% call m(x) %} or {% call(a, b) m(x) %}
+    let params: Param[] = [];
+    let at = 4;
+    const head = /^call\s*\(([^)]*)\)/.exec(t.src);
+    if (head) {
+      params = this.params(head[1], t.s + t.src.indexOf('(') + 1);
+      at = head[0].length;
+    }
+    const r = rest(t.src, at, t.s);
+    if (!/\)\s*$/.test(r.text)) this.fail(`call needs a macro call: {% call name(…) %}`, r.s);
+    return { k: 'callblock', src: r.text, s: r.s, params, body: this.block('endcall') };
   }
 
   private ifNode(t: J2Token & { k: 'stmt' }): Node {
@@ -81,8 +184,9 @@ class Parser {
   }
 
   private forNode(t: J2Token & { k: 'stmt' }): Node {
-    const m = /^for\s+([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s+in\s+(.+)$/s.exec(t.src);
-    if (!m) this.fail(`bad for statement: ${t.src}`, t.s);
+    const m = /^for\s+\(?\s*([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*\)?\s+in\s+(.+)$/s.exec(t.src);
+    if (!m) this.fail(`bad for statement: ${t.src} (for x in list, for k, v in map.items())`, t.s);
+    if (/\s+recursive\s*$/.test(m[2])) this.fail('recursive loops are not supported', t.s + t.src.lastIndexOf('recursive'));
     const names = m[1].split(',').map((n) => n.trim());
     const iter = m[2].trim();
     const first = this.nodes(['else', 'endfor']);
@@ -92,23 +196,13 @@ class Parser {
       orelse = this.nodes(['endfor']).body;
       this.i++;
     }
-    return { k: 'for', names, iter, s: t.s + t.src.indexOf(m[2]), body: first.body, orelse };
+    return { k: 'for', names, iter, s: t.s + t.src.lastIndexOf(m[2]), body: first.body, orelse };
   }
 }
 
-/** Python's str() of a value, as Jinja prints it. */
+/** A value as a template prints it: Python's str(), and nothing for None (Ansible's finalize). */
 export function j2str(v: unknown): string {
-  if (typeof v === 'string') return v;
-  if (v === null || v === undefined) return 'None';
-  if (v === true) return 'True';
-  if (v === false) return 'False';
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(v);
-  if (Array.isArray(v)) return `[${v.map(repr).join(', ')}]`;
-  if (typeof v === 'object') return `{${Object.entries(v as object).map(([k, x]) => `${repr(k)}: ${repr(x)}`).join(', ')}}`;
-  return String(v);
-}
-function repr(v: unknown): string {
-  return typeof v === 'string' ? `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'` : j2str(v);
+  return v === null || v === undefined ? '' : pyStr(v);
 }
 
 const HEADER = '#jinja2:';
@@ -139,7 +233,24 @@ function header(src: string, fail: (msg: string, off: number) => never): { opts:
   return { opts, skip: eol < 0 ? src.length : eol + 1 };
 }
 
-function parseTemplate(src: string, file: string): Node[] {
+interface Parsed {
+  nodes: Node[];
+  /** Names that parse as calls: the macros, `caller`, and the internal caller. */
+  calls: ReadonlySet<string>;
+}
+
+/** The expression a call block evaluates: the macro call with `caller=` added. */
+function callWithCaller(src: string): string {
+  const close = src.lastIndexOf(')');
+  const open = src.indexOf('(');
+  const inner = src.slice(open + 1, close);
+  return `${src.slice(0, close)}${inner.trim() ? ', ' : ''}caller=${CALLER}${src.slice(close)}`;
+}
+
+/** `__j2_body | <filters>`, starting this many characters before the filter text. */
+const FILTER_PREFIX = `${BODY} | `;
+
+function parseTemplate(src: string, file: string): Parsed {
   const base = { file, line: 1, col: 1 };
   const fail = (msg: string, off: number): never => {
     throw new TemplateError(msg, posAt(base, src, off));
@@ -152,55 +263,88 @@ function parseTemplate(src: string, file: string): Node[] {
     if (e instanceof J2SyntaxError) fail(e.message, e.offset + skip);
     throw e;
   }
-  const nodes = new Parser(toks, fail).nodes([]).body;
-  const check = (expr: string, s: number): void => {
+  const parser = new Parser(toks, fail);
+  const nodes = parser.nodes([]).body;
+  const calls = new Set([...parser.macros, 'caller']);
+  walkExprs(nodes, (expr, s) => {
     try {
-      parseExpr(expr);
+      parseExpr(expr, calls);
     } catch (e) {
       if (e instanceof ExprSyntaxError) fail(`${e.message} in ${JSON.stringify(expr)}`, s + e.offset);
       throw e;
     }
-  };
-  walkExprs(nodes, (expr, s) => check(expr, s));
-  return nodes;
+  });
+  return { nodes, calls };
 }
 
 /** Every expression of a template, in order, with the names bound around it. */
 function walkExprs(list: Node[], visit: (expr: string, s: number, bound: ReadonlySet<string>) => void, bound: ReadonlySet<string> = new Set()): void {
   const local = new Set(bound);
+  const paramsIn = (params: Param[], scope: Set<string>) => {
+    for (const p of params) if (p.dflt !== undefined) visit(p.dflt, p.s, scope);
+  };
   for (const n of list) {
-    if (n.k === 'var') visit(n.src, n.s, local);
-    else if (n.k === 'set') {
-      visit(n.src, n.s, local);
-      local.add(n.name);
-    } else if (n.k === 'if') {
-      for (const b of n.branches) {
-        if (b.cond !== undefined) visit(b.cond, b.s, local);
-        walkExprs(b.body, visit, local);
+    switch (n.k) {
+      case 'text':
+        break;
+      case 'var':
+        visit(n.src, n.s, local);
+        break;
+      case 'set':
+        visit(n.src, n.s, local);
+        local.add(n.name);
+        break;
+      case 'setblock':
+        walkExprs(n.body, visit, local);
+        local.add(n.name);
+        break;
+      case 'if':
+        for (const b of n.branches) {
+          if (b.cond !== undefined) visit(b.cond, b.s, local);
+          walkExprs(b.body, visit, local);
+        }
+        break;
+      case 'for':
+        visit(n.iter, n.s, local);
+        walkExprs(n.body, visit, new Set([...local, ...n.names, 'loop']));
+        walkExprs(n.orelse, visit, local);
+        break;
+      case 'macro': {
+        local.add(n.name);
+        const inner = new Set([...local, ...n.params.map((p) => p.name), 'caller', 'varargs', 'kwargs']);
+        paramsIn(n.params, local);
+        walkExprs(n.body, visit, inner);
+        break;
       }
-    } else if (n.k === 'for') {
-      visit(n.iter, n.s, local);
-      walkExprs(n.body, visit, new Set([...local, ...n.names, 'loop']));
-      walkExprs(n.orelse, visit, local);
+      case 'callblock':
+        visit(callWithCaller(n.src), n.s, new Set([...local, CALLER]));
+        paramsIn(n.params, local);
+        walkExprs(n.body, visit, new Set([...local, ...n.params.map((p) => p.name)]));
+        break;
+      case 'filter':
+        visit(FILTER_PREFIX + n.src, n.s - FILTER_PREFIX.length, new Set([...local, BODY]));
+        walkExprs(n.body, visit, local);
+        break;
     }
   }
 }
 
 /**
  * Root variable names a `.j2` template reads from its caller's variables (not those bound by
- * `set` or `for` inside it), in order of first use. Unparsable text → [].
+ * `set`, `for` or macros inside it, nor the template variables such as `ansible_managed`),
+ * in order of first use. Unparsable text → [].
  */
 export function j2Names(src: string): string[] {
-  let nodes: Node[];
+  let parsed: Parsed;
   try {
-    nodes = parseTemplate(src, '<template>');
+    parsed = parseTemplate(src, '<template>');
   } catch {
     return [];
   }
   const out = new Set<string>();
-  walkExprs(nodes, (expr, _s, bound) => {
-    for (const n of exprNames(expr)) if (!bound.has(n)) out.add(n);
-  });
+  walkExprs(parsed.nodes, (expr, _s, bound) => {
+    for (const n of exprNames(expr, parsed.calls)) if (!bound.has(n)) out.add(n);
+  }, new Set(TEMPLATE_VARS));
   return [...out];
 }
 
@@ -209,54 +353,135 @@ export function isJ2Template(file: string): boolean {
   return !file.toLowerCase().endsWith('.hbs');
 }
 
-/** Check a template's statement syntax without rendering (preflight). */
+/** Check a template's statement and expression syntax without rendering (preflight). */
 export function checkJ2(src: string, opts: J2Options = {}): void {
   parseTemplate(src, opts.file ?? '<template>');
+}
+
+type Scope = Record<string, unknown>;
+
+function child(scope: Scope): Scope {
+  return Object.assign(Object.create(null) as Scope, scope);
 }
 
 export function renderJ2(src: string, vars: Record<string, unknown>, opts: J2Options = {}): string {
   const file = opts.file ?? '<template>';
   const base = { file, line: 1, col: 1 };
-  const nodes = parseTemplate(src, file);
-  const ev = (expr: string, s: number, scope: Record<string, unknown>): unknown =>
-    evalExpr(expr, scope, { pos: posAt(base, src, s), what: 'template' });
-  const out: string[] = [];
-  const run = (list: Node[], scope: Record<string, unknown>): void => {
+  const { nodes, calls } = parseTemplate(src, file);
+  const fail = (msg: string, s: number): never => {
+    throw new TemplateError(msg, posAt(base, src, s));
+  };
+  const ev = (expr: string, s: number, scope: Scope): unknown =>
+    evalExpr(expr, scope, { pos: posAt(base, src, s), what: 'template', calls });
+
+  const bindParams = (what: string, params: Param[], args: unknown[], kwargs: Record<string, unknown>, scope: Scope, defaults: Scope, s: number): void => {
+    if (args.length > params.length) fail(`${what} takes ${params.length} argument${params.length === 1 ? '' : 's'}, given ${args.length}`, s);
+    for (const k of Object.keys(kwargs)) {
+      if (k !== 'caller' && !params.some((p) => p.name === k)) fail(`${what} has no parameter '${k}'`, s);
+    }
+    params.forEach((p, i) => {
+      if (i < args.length) scope[p.name] = args[i];
+      else if (Object.hasOwn(kwargs, p.name)) scope[p.name] = kwargs[p.name];
+      else if (p.dflt !== undefined) scope[p.name] = ev(p.dflt, p.s, defaults);
+    });
+  };
+
+  const run = (list: Node[], scope: Scope, out: string[]): void => {
     for (const n of list) {
-      if (n.k === 'text') out.push(n.text);
-      else if (n.k === 'var') out.push(j2str(ev(n.src, n.s, scope)));
-      else if (n.k === 'set') scope[n.name] = ev(n.src, n.s, scope);
-      else if (n.k === 'if') {
-        const b = n.branches.find((x) => x.cond === undefined || truthy(ev(x.cond, x.s, scope)));
-        if (b) run(b.body, scope);
-      } else {
-        const it = ev(n.iter, n.s, scope);
-        const items: unknown[] = Array.isArray(it)
-          ? it
-          : typeof it === 'string'
-            ? [...it]
-            : it && typeof it === 'object'
-              ? Object.keys(it)
-              : (() => { throw new TemplateError(`cannot loop over ${j2str(it)}`, posAt(base, src, n.s)); })();
-        if (items.length === 0) { run(n.orelse, scope); continue; }
-        items.forEach((item, idx) => {
-          const inner: Record<string, unknown> = Object.assign(Object.create(null), scope);
-          if (n.names.length === 1) inner[n.names[0]] = item;
-          else {
-            const parts = Array.isArray(item) ? item : [];
-            if (parts.length !== n.names.length)
-              throw new TemplateError(`cannot unpack ${j2str(item)} into ${n.names.join(', ')}`, posAt(base, src, n.s));
-            n.names.forEach((nm, j) => { inner[nm] = parts[j]; });
+      switch (n.k) {
+        case 'text':
+          out.push(n.text);
+          break;
+        case 'var':
+          out.push(j2str(ev(n.src, n.s, scope)));
+          break;
+        case 'set':
+          scope[n.name] = ev(n.src, n.s, scope);
+          break;
+        case 'setblock': {
+          const body: string[] = [];
+          run(n.body, child(scope), body);
+          scope[n.name] = body.join('');
+          break;
+        }
+        case 'if': {
+          const b = n.branches.find((x) => x.cond === undefined || truthy(ev(x.cond, x.s, scope)));
+          if (b) run(b.body, scope, out);
+          break;
+        }
+        case 'macro': {
+          const defined = scope;
+          scope[n.name] = new Callable(n.name, (args, kwargs) => {
+            const inner = child(defined);
+            bindParams(`macro '${n.name}'`, n.params, args, kwargs, inner, defined, n.params[0]?.s ?? 0);
+            if (kwargs.caller !== undefined) inner.caller = kwargs.caller;
+            const body: string[] = [];
+            run(n.body, inner, body);
+            return body.join('');
+          });
+          break;
+        }
+        case 'callblock': {
+          const inner = child(scope);
+          inner[CALLER] = new Callable('caller', (args, kwargs) => {
+            const cs = child(scope);
+            bindParams('caller', n.params, args, kwargs, cs, scope, n.s);
+            const body: string[] = [];
+            run(n.body, cs, body);
+            return body.join('');
+          });
+          out.push(j2str(ev(callWithCaller(n.src), n.s, inner)));
+          break;
+        }
+        case 'filter': {
+          const body: string[] = [];
+          run(n.body, child(scope), body);
+          const inner = child(scope);
+          inner[BODY] = body.join('');
+          out.push(j2str(ev(FILTER_PREFIX + n.src, n.s - FILTER_PREFIX.length, inner)));
+          break;
+        }
+        case 'for': {
+          const it = ev(n.iter, n.s, scope);
+          const items: unknown[] = Array.isArray(it)
+            ? it
+            : typeof it === 'string'
+              ? [...it]
+              : isPlainObject(it)
+                ? Object.keys(it)
+                : fail(`cannot loop over ${pyStr(it)} (${n.iter})`, n.s);
+          if (items.length === 0) {
+            run(n.orelse, scope, out);
+            break;
           }
-          inner.loop = {
-            index: idx + 1, index0: idx, first: idx === 0, last: idx === items.length - 1,
-            length: items.length, revindex: items.length - idx, revindex0: items.length - idx - 1,
-          };
-          run(n.body, inner);
-        });
+          items.forEach((item, idx) => {
+            const inner = child(scope);
+            if (n.names.length === 1) inner[n.names[0]] = item;
+            else {
+              const parts = Array.isArray(item) ? item : [];
+              if (parts.length !== n.names.length) fail(`cannot unpack ${pyStr(item)} into ${n.names.join(', ')}`, n.s);
+              n.names.forEach((nm, j) => { inner[nm] = parts[j]; });
+            }
+            const loop: Scope = {
+              index: idx + 1, index0: idx, first: idx === 0, last: idx === items.length - 1,
+              length: items.length, revindex: items.length - idx, revindex0: items.length - idx - 1,
+            };
+            if (idx > 0) loop.previtem = items[idx - 1];
+            if (idx < items.length - 1) loop.nextitem = items[idx + 1];
+            inner.loop = loop;
+            run(n.body, inner, out);
+          });
+          break;
+        }
       }
     }
   };
-  run(nodes, Object.assign(Object.create(null), vars));
+  const top = child(vars);
+  if (!Object.hasOwn(top, 'ansible_managed')) top.ansible_managed = 'Ansible managed';
+  if (!Object.hasOwn(top, 'template_path')) top.template_path = file;
+  if (!Object.hasOwn(top, 'template_fullpath')) top.template_fullpath = file;
+  if (!Object.hasOwn(top, 'template_host')) top.template_host = 'localhost';
+  const out: string[] = [];
+  run(nodes, top, out);
   return out.join('');
 }

@@ -87,10 +87,10 @@ export function referencedNames(text: string): string[] {
  * `is defined` / `is undefined` / `| default(…)`, which tolerate undefined names.
  * Unparsable text → [].
  */
-export function exprNames(text: string): string[] {
+export function exprNames(text: string, calls?: ReadonlySet<string>): string[] {
   let ast: Expr;
   try {
-    ast = parseExpr(unwrapTemplate(String(text)).expr);
+    ast = parseExpr(unwrapTemplate(String(text)).expr, calls);
   } catch {
     return [];
   }
@@ -134,8 +134,25 @@ export function exprNames(text: string): string[] {
         walk(n.arg, n.name === 'defined' || n.name === 'undefined');
         n.args.forEach((x) => walk(x, false));
         return;
+      case 'bin':
+        walk(n.left, false);
+        walk(n.right, false);
+        return;
+      case 'cond':
+        walk(n.test, false);
+        walk(n.yes, false);
+        if (n.no) walk(n.no, false);
+        return;
+      case 'call':
+        n.args.forEach((x) => walk(x, false));
+        Object.values(n.kwargs).forEach((x) => walk(x, false));
+        return;
+      case 'method':
+        walk(n.obj, false);
+        n.args.forEach((x) => walk(x, false));
+        return;
       case 'filter':
-        walk(n.arg, n.name === 'default' || n.name === 'd');
+        walk(n.arg, n.name === 'default' || n.name === 'd' || n.name === 'mandatory');
         n.args.forEach((x) => walk(x, false));
         Object.values(n.kwargs).forEach((x) => walk(x, false));
         return;

@@ -148,9 +148,9 @@ describe('filters', () => {
   });
 
   it('rejects unsupported filters and methods with the column', () => {
-    const e = err(() => evalExpr('s | regex_search("x")', vars, { pos }));
+    const e = err(() => evalExpr('s | regex_serch("x")', vars, { pos }));
     expect(e.pos).toEqual({ ...pos, col: 17 });
-    expect(e.message).toMatch(/unsupported filter 'regex_search'/);
+    expect(e.message).toMatch(/unsupported filter 'regex_serch' \(did you mean 'regex_search'\?\)/);
     const e2 = err(() => evalExpr("result.stdout.find('a') != -1", vars, { pos }));
     expect(e2.message).toMatch(/calling methods is not supported/);
     expect(e2.pos).toEqual({ ...pos, col: 31 });
@@ -172,7 +172,10 @@ describe('errors', () => {
       ['a == = b', 18, /unexpected '='/],
       ['(a == b', 20, /expected '\)'/],
       ['a && b', 15, /use 'and'/],
-      ['a + 1', 15, /arithmetic is not supported/],
+      ['a ? b : c', 15, /use 'x if cond else y'/],
+      ['a +', 16, /unexpected end of expression/],
+      ["s | sort(revers=true)", 22, /filter 'sort' has no keyword argument 'revers'/],
+      ["s | upper(x=1)", 23, /filter 'upper' takes no keyword arguments/],
       ["x = 'y'", 15, /use '==' to compare/],
       ["'abc", 13, /unterminated string/],
       ['a b', 15, /unexpected 'b'/],
