@@ -360,8 +360,17 @@ export function checkJ2(src: string, opts: J2Options = {}): void {
 
 type Scope = Record<string, unknown>;
 
+/**
+ * A scope inside another: the same variables, copied as property descriptors so lazily
+ * computed ones (getters) are not computed until a template reads them.
+ */
 function child(scope: Scope): Scope {
-  return Object.assign(Object.create(null) as Scope, scope);
+  return Object.defineProperties(Object.create(null) as Scope, Object.getOwnPropertyDescriptors(scope));
+}
+
+/** Bind a name in a scope (replacing a lazily computed variable of that name). */
+function bind(scope: Scope, name: string, value: unknown): void {
+  Object.defineProperty(scope, name, { value, enumerable: true, writable: true, configurable: true });
 }
 
 export function renderJ2(src: string, vars: Record<string, unknown>, opts: J2Options = {}): string {
@@ -380,9 +389,9 @@ export function renderJ2(src: string, vars: Record<string, unknown>, opts: J2Opt
       if (k !== 'caller' && !params.some((p) => p.name === k)) fail(`${what} has no parameter '${k}'`, s);
     }
     params.forEach((p, i) => {
-      if (i < args.length) scope[p.name] = args[i];
-      else if (Object.hasOwn(kwargs, p.name)) scope[p.name] = kwargs[p.name];
-      else if (p.dflt !== undefined) scope[p.name] = ev(p.dflt, p.s, defaults);
+      if (i < args.length) bind(scope, p.name, args[i]);
+      else if (Object.hasOwn(kwargs, p.name)) bind(scope, p.name, kwargs[p.name]);
+      else if (p.dflt !== undefined) bind(scope, p.name, ev(p.dflt, p.s, defaults));
     });
   };
 
@@ -396,12 +405,12 @@ export function renderJ2(src: string, vars: Record<string, unknown>, opts: J2Opt
           out.push(j2str(ev(n.src, n.s, scope)));
           break;
         case 'set':
-          scope[n.name] = ev(n.src, n.s, scope);
+          bind(scope, n.name, ev(n.src, n.s, scope));
           break;
         case 'setblock': {
           const body: string[] = [];
           run(n.body, child(scope), body);
-          scope[n.name] = body.join('');
+          bind(scope, n.name, body.join(''));
           break;
         }
         case 'if': {
@@ -411,25 +420,25 @@ export function renderJ2(src: string, vars: Record<string, unknown>, opts: J2Opt
         }
         case 'macro': {
           const defined = scope;
-          scope[n.name] = new Callable(n.name, (args, kwargs) => {
+          bind(scope, n.name, new Callable(n.name, (args, kwargs) => {
             const inner = child(defined);
             bindParams(`macro '${n.name}'`, n.params, args, kwargs, inner, defined, n.params[0]?.s ?? 0);
-            if (kwargs.caller !== undefined) inner.caller = kwargs.caller;
+            if (kwargs.caller !== undefined) bind(inner, 'caller', kwargs.caller);
             const body: string[] = [];
             run(n.body, inner, body);
             return body.join('');
-          });
+          }));
           break;
         }
         case 'callblock': {
           const inner = child(scope);
-          inner[CALLER] = new Callable('caller', (args, kwargs) => {
+          bind(inner, CALLER, new Callable('caller', (args, kwargs) => {
             const cs = child(scope);
             bindParams('caller', n.params, args, kwargs, cs, scope, n.s);
             const body: string[] = [];
             run(n.body, cs, body);
             return body.join('');
-          });
+          }));
           out.push(j2str(ev(callWithCaller(n.src), n.s, inner)));
           break;
         }
@@ -437,7 +446,7 @@ export function renderJ2(src: string, vars: Record<string, unknown>, opts: J2Opt
           const body: string[] = [];
           run(n.body, child(scope), body);
           const inner = child(scope);
-          inner[BODY] = body.join('');
+          bind(inner, BODY, body.join(''));
           out.push(j2str(ev(FILTER_PREFIX + n.src, n.s - FILTER_PREFIX.length, inner)));
           break;
         }
@@ -456,11 +465,11 @@ export function renderJ2(src: string, vars: Record<string, unknown>, opts: J2Opt
           }
           items.forEach((item, idx) => {
             const inner = child(scope);
-            if (n.names.length === 1) inner[n.names[0]] = item;
+            if (n.names.length === 1) bind(inner, n.names[0], item);
             else {
               const parts = Array.isArray(item) ? item : [];
               if (parts.length !== n.names.length) fail(`cannot unpack ${pyStr(item)} into ${n.names.join(', ')}`, n.s);
-              n.names.forEach((nm, j) => { inner[nm] = parts[j]; });
+              n.names.forEach((nm, j) => bind(inner, nm, parts[j]));
             }
             const loop: Scope = {
               index: idx + 1, index0: idx, first: idx === 0, last: idx === items.length - 1,
@@ -468,7 +477,7 @@ export function renderJ2(src: string, vars: Record<string, unknown>, opts: J2Opt
             };
             if (idx > 0) loop.previtem = items[idx - 1];
             if (idx < items.length - 1) loop.nextitem = items[idx + 1];
-            inner.loop = loop;
+            bind(inner, 'loop', loop);
             run(n.body, inner, out);
           });
           break;
@@ -477,10 +486,10 @@ export function renderJ2(src: string, vars: Record<string, unknown>, opts: J2Opt
     }
   };
   const top = child(vars);
-  if (!Object.hasOwn(top, 'ansible_managed')) top.ansible_managed = 'Ansible managed';
-  if (!Object.hasOwn(top, 'template_path')) top.template_path = file;
-  if (!Object.hasOwn(top, 'template_fullpath')) top.template_fullpath = file;
-  if (!Object.hasOwn(top, 'template_host')) top.template_host = 'localhost';
+  if (!Object.hasOwn(top, 'ansible_managed')) bind(top, 'ansible_managed', 'Ansible managed');
+  if (!Object.hasOwn(top, 'template_path')) bind(top, 'template_path', file);
+  if (!Object.hasOwn(top, 'template_fullpath')) bind(top, 'template_fullpath', file);
+  if (!Object.hasOwn(top, 'template_host')) bind(top, 'template_host', 'localhost');
   const out: string[] = [];
   run(nodes, top, out);
   return out.join('');

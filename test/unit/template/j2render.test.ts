@@ -261,6 +261,16 @@ describe('.j2 rendering', () => {
     expect(j2Names('{% set a = b %}{{ a }}{% for x in xs %}{{ x }}{{ loop.index }}{{ y | default(1) }}{{ z }}{% endfor %}{{ x }}')).toEqual(['b', 'xs', 'z', 'x']);
     expect(j2Names('{% if %}')).toEqual([]);
   });
+  it('computes lazily computed variables only when read, and may rebind them', () => {
+    let reads = 0;
+    const vars: Record<string, unknown> = { plain: 1 };
+    Object.defineProperty(vars, 'lazy', { enumerable: true, configurable: true, get: () => { reads++; return 'L'; } });
+    Object.defineProperty(vars, 'broken', { enumerable: true, configurable: true, get: () => { throw new Error('never read'); } });
+    expect(renderJ2('{% for i in [1, 2] %}{{ plain }}{% endfor %}{% macro m() %}{{ plain }}{% endmacro %}{{ m() }}', vars)).toBe('111');
+    expect(reads).toBe(0);
+    expect(renderJ2('{{ lazy }}{% set broken = 2 %}{{ broken }}', vars)).toBe('L2');
+    expect(reads).toBe(1);
+  });
   it('unpacks pairs in for', () => {
     expect(renderJ2('{% for k, v in pairs %}{{ k }}={{ v }};{% endfor %}', { pairs: [['a', 1], ['b', 2]] })).toBe('a=1;b=2;');
   });
