@@ -18,7 +18,9 @@ export default defineModule<IncludeVarsParams>({
     'of the host, at include_vars precedence (above task vars, below set_fact and registered ' +
     'results). A relative path is looked up in the role\'s vars/ first (a role\'s task), then ' +
     'next to the playbook (or the including task file), then in its vars/. `name` nests them ' +
-    'under one variable. The file is read when the task runs (its values may use templates). ' +
+    'under one variable. The file is read when the task runs (its values may use templates); a ' +
+    'file named without templates is also read before the run, so later tasks may use its ' +
+    'names (with a templated file name, give `name:` for that). ' +
     'Runs on the controller, in check mode too, and reports ok.',
   example: `- name: Load the site settings
   include_vars: site.yml
