@@ -33,6 +33,8 @@ export async function checkUndefinedNames(
       }
     }
   }
+  // Facts a setup task (gather_facts) sets: any ansible_* name, as the host decides which exist.
+  const gathers = playbook.plays.some((p) => allTasks(p).some((t) => t.module === 'setup'));
   for (const h of inventory.hostNames) for (const k of Object.keys(inventory.hostVars(h))) common.add(k);
   for (const g of inventory.groups.values()) for (const k of Object.keys(g.vars)) common.add(k);
 
@@ -48,8 +50,8 @@ export async function checkUndefinedNames(
     }
     const check = (names: string[], defined: Set<string>, pos: SourcePos, where: string) => {
       for (const n of names) {
-        if (!defined.has(n)) {
-          errors.push(new ConfigError(`undefined variable '${n}' in ${where}: nothing defines it (inventory, vars, vars_files, -e, register)${didYouMean(n, defined)}`, pos));
+        if (!defined.has(n) && !(gathers && n.startsWith('ansible_'))) {
+          errors.push(new ConfigError(`undefined variable '${n}' in ${where}: nothing defines it (inventory, vars, vars_files, -e, register)${n.startsWith('ansible_') && !gathers ? '; facts are gathered with gather_facts: true on the play' : didYouMean(n, defined)}`, pos));
         }
       }
     };

@@ -402,9 +402,6 @@ class Loader {
     })) {
       if (key in raw) this.error(`${key}: ${why}`, sf.posAtPath(node, [key], true), key);
     }
-    if (raw.gather_facts !== undefined && boolish(raw.gather_facts)) {
-      this.warnings.push({ msg: 'gather_facts is ignored: runbook does not gather facts', pos: sf.posAtPath(node, ['gather_facts'], true) });
-    }
     const hosts = Array.isArray(raw.hosts) ? strList(raw.hosts).join(':') : (str(raw.hosts) ?? '');
     if (hosts && !hosts.includes('{{')) {
       const why = impossiblePattern(hosts);
@@ -443,7 +440,12 @@ class Loader {
       this.taskList(scopeFor(name === 'handlers'), sf.get(node, name), list, name, out);
       return out;
     };
-    const preTasks = section('pre_tasks');
+    // gather_facts: the setup module first, before pre_tasks, as Ansible's "Gathering Facts".
+    const gather: Task[] = [];
+    if (raw.gather_facts !== undefined && boolish(raw.gather_facts)) {
+      this.task(scopeFor(false), sf.get(node, 'gather_facts'), { name: 'Gathering Facts', setup: {}, tags: ['always'] }, 'gather_facts', gather);
+    }
+    const preTasks = [...gather, ...section('pre_tasks')];
     // Roles run after pre_tasks and before tasks, in the same handler section as tasks.
     const roleTasks: Task[] = [];
     if (Array.isArray(raw.roles)) this.playRoles(scopeFor(false), sf.get(node, 'roles'), raw.roles, roleTasks);

@@ -207,7 +207,7 @@ export const playSchema: JsonSchema = {
     become_method: { type: 'string', title: "'sudo'", enum: ['sudo'], description: 'Only sudo is supported.' },
     remote_user: str('SSH user for every host of the play (overrides ansible_user).'),
     connection: { type: 'string', title: "'ssh' or 'local'", enum: ['ssh', 'local'], description: 'Connection for every host of the play.' },
-    gather_facts: boolish('Accepted for compatibility; runbook does not gather facts.'),
+    gather_facts: boolish("Gather the hosts' common facts (ansible_distribution, ansible_default_ipv4, …) first, with the setup module, as 'Gathering Facts'. Off by default (Ansible's default is on)."),
     tags,
     rollout: rolloutSchema,
     pre_tasks: { type: ['array', 'null'], title: 'a list of tasks', items: { $ref: '#/definitions/task' }, description: 'Tasks run before tasks (with their own handlers flush).' },
