@@ -194,7 +194,7 @@ export class LiveReporter {
     this.retitle(host, row);
     const detail = outcomeDetail(o, this.opts, this.style);
     if (detail.length && (o.status !== 'ok' || this.opts.verbose || o.message !== undefined)) {
-      const status = o.ignored ? 'ignored' : o.status;
+      const status = o.ignored ? 'ignored' : o.rescued ? 'rescued' : o.status;
       const body = detail.map((l) => `    ${l.split('\n').join('\n    ')}`);
       const key = [status, handler, task, ...body].join('\0');
       const group = this.grouped.get(key);

@@ -76,7 +76,7 @@ export function plainReporter(write: (s: string) => void, opts: TextOptions, sty
       case 'task:done': {
         const o = e.outcome;
         const label = o.ignored ? 'ignored' : o.rescued ? 'rescued' : o.status;
-        const paint = statusColor(style, o.rescued ? 'ignored' : o.ignored ? 'ignored' : o.status);
+        const paint = statusColor(style, label);
         const where = e.task.handler ? 'handler ' : '';
         const extra = o.status === 'skipped' && !opts.verbose ? '' : style.dim(` ${formatMs(o.durationMs)}`);
         const check = opts.check && o.status === 'changed' ? ' (check)' : '';

@@ -15,7 +15,7 @@ export function makeStyle(color: boolean) {
 }
 export type Style = ReturnType<typeof makeStyle>;
 
-export function statusColor(style: Style, status: TaskStatus | 'ignored'): (s: string) => string {
+export function statusColor(style: Style, status: TaskStatus | 'ignored' | 'rescued'): (s: string) => string {
   switch (status) {
     case 'ok':
       return style.green;
@@ -25,6 +25,7 @@ export function statusColor(style: Style, status: TaskStatus | 'ignored'): (s: s
     case 'unreachable':
       return style.red;
     case 'ignored':
+    case 'rescued':
       return style.magenta;
     default:
       return style.cyan;
