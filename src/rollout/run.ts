@@ -134,7 +134,9 @@ function notUndoableTasks(play: Play, playIndex: number, run: RunContext): strin
   const names: string[] = [];
   for (const section of SECTIONS) {
     for (const { task } of sectionTasks(play, playIndex, section, run)) {
-      if (!run.modules.get(task.module)?.undo) names.push(`${task.name} (${task.module})`);
+      const mod = run.modules.get(task.module);
+      // Controller-side modules (set_fact, debug, …) change nothing on the host: nothing to undo.
+      if (!mod?.undo && !mod?.controller) names.push(`${task.name} (${task.module})`);
     }
   }
   return names;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { calls, done, outcome, runEngine, statuses } from '../../support/engine-harness.js';
+import { calls, done, eventsOf, outcome, runEngine, statuses } from '../../support/engine-harness.js';
 import { judgeAssert, conditionsOf } from '../../../modules/assert.js';
 import { debugOutput, showValue } from '../../../modules/debug.js';
 import { factsOf } from '../../../modules/set_fact.js';
@@ -395,5 +395,25 @@ describe('include_vars', () => {
 `,
     });
     expect(outcome(r, 'see', 'h1').result.echo).toBe('role');
+  });
+});
+
+describe('rollouts', () => {
+  it('a rollout plan does not list controller-side tasks as impossible to undo', async () => {
+    const r = await runEngine({
+      hosts: 2,
+      check: true,
+      playbook: `
+- hosts: all
+  rollout: { batch: 1 }
+  tasks:
+    - set_fact: { x: 1 }
+    - name: say
+      debug: { msg: hi }
+    - name: run
+      command: /bin/true
+`,
+    });
+    expect(eventsOf(r, 'rollout:plan').map((e) => e.notUndoable)).toEqual([['run (command)']]);
   });
 });
