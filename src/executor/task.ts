@@ -1,5 +1,5 @@
 import { ConnectionError, ModuleError, RunbookError, TemplateError } from '../core/errors.js';
-import type { ApplyResult, ModuleContext, ModuleDefinition, Plan } from '../core/module.js';
+import type { ApplyResult, MetaAction, ModuleContext, ModuleDefinition, Plan } from '../core/module.js';
 import type { TaskOutcome, TaskRef } from '../core/types.js';
 import type { Located, Task } from '../playbook/types.js';
 import { evalCondition, evalExpr } from '../template/expr.js';
@@ -14,7 +14,6 @@ import type { Vars } from './vars.js';
 import { layeredVars, withVars } from './vars.js';
 import { firstFoundDirs, loopFormItems } from '../playbook/loops.js';
 import { parseVars } from '../playbook/vars-file.js';
-import type { MetaAction } from '../core/module.js';
 
 export const CENSORED = 'the output has been hidden due to no_log: true';
 
