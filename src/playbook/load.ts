@@ -12,7 +12,7 @@ import { checkTemplate } from '../template/render.js';
 import { isPlainObject } from '../template/runtime.js';
 import { closest, didYouMean } from '../template/suggest.js';
 import { type Explained, explainErrors, found, pointer } from './explain.js';
-import { playbookSchema, taskFileSchema, TASK_KEYWORDS, UNSUPPORTED_TASK_KEYWORDS } from './schema.js';
+import { playbookSchema, taskFileSchema, TASK_KEYWORDS, UNSUPPORTED_PLAY_KEYWORDS, UNSUPPORTED_TASK_KEYWORDS } from './schema.js';
 import type { BlockFrame, Located, LoopForm, Play, Playbook, Section, Task, TaskRole } from './types.js';
 import { findRole, paramsKey, ROLE_ENTRY_KEYWORDS, ROLE_TASK_OPTIONS, rolePartFile } from './roles.js';
 import { parseVars } from './vars-file.js';
@@ -396,11 +396,8 @@ class Loader {
   }
 
   private play(sf: SourceFile, node: unknown, raw: Record<string, unknown>, index: number, fileDir: string, outer?: PlayExtra): Play {
-    for (const [key, why] of Object.entries({
-      vars_prompt: 'vars_prompt is not supported: pass values with -e',
-      environment: 'environment is not supported',
-    })) {
-      if (key in raw) this.error(`${key}: ${why}`, sf.posAtPath(node, [key], true), key);
+    for (const [key, why] of Object.entries(UNSUPPORTED_PLAY_KEYWORDS)) {
+      if (key in raw) this.error(`${key}: an Ansible play keyword runbook does not support: ${why}`, sf.posAtPath(node, [key], true), key);
     }
     const hosts = Array.isArray(raw.hosts) ? strList(raw.hosts).join(':') : (str(raw.hosts) ?? '');
     if (hosts && !hosts.includes('{{')) {

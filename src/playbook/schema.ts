@@ -107,6 +107,26 @@ const roleEntry: JsonSchema = {
   ],
 };
 
+/** Ansible play keywords runbook refuses at load time, each with what to do instead. */
+export const UNSUPPORTED_PLAY_KEYWORDS: Readonly<Record<string, string>> = {
+  vars_prompt: 'pass values with -e',
+  environment: 'pass variables in the command (env VAR=x cmd) or the module (docker_container env)',
+  order: 'hosts run in inventory order',
+  force_handlers: 'handlers of a failed host do not run',
+  module_defaults: 'give the parameters on each task',
+  collections: 'modules are built in; write their short names',
+  port: 'set ansible_port in the inventory',
+  fact_path: 'there are no local facts',
+  throttle: 'use serial or --forks',
+  check_mode: 'use --check for the run',
+  diff: 'use --diff for the run',
+  no_log: 'set no_log on the tasks',
+  timeout: 'set ansible_timeout in the inventory for connections',
+  ignore_errors: 'set ignore_errors on the tasks',
+  ignore_unreachable: 'an unreachable host stops',
+  debugger: 'there is no task debugger',
+};
+
 /** Keywords of a task (every other key names the module). */
 export const taskSchema: JsonSchema = {
   type: 'object',
@@ -220,8 +240,9 @@ export const playSchema: JsonSchema = {
       items: roleEntry,
       description: 'Roles run after pre_tasks and before tasks: each role\'s dependencies (meta/main.yml), then its tasks; each runs once per play unless its parameters differ.',
     },
-    vars_prompt: { description: 'Not supported (use -e).' },
-    environment: { description: 'Not supported.' },
+    gather_subset: { description: 'Accepted with gather_facts; the common facts are always gathered.' },
+    gather_timeout: { description: 'Accepted with gather_facts.' },
+    ...Object.fromEntries(Object.entries(UNSUPPORTED_PLAY_KEYWORDS).map(([k, why]) => [k, { description: `Not supported: ${why}.` }])),
   },
   required: ['hosts'],
   additionalProperties: false,
@@ -270,4 +291,7 @@ export const UNSUPPORTED_TASK_KEYWORDS: Readonly<Record<string, string>> = {
   any_errors_fatal: 'any_errors_fatal is supported on plays only',
   ignore_unreachable: 'ignore_unreachable is not supported',
   timeout: 'timeout is not supported on tasks',
+  collections: 'collections are not supported: modules are built in; write their short names',
+  module_defaults: 'module_defaults is not supported: give the parameters on the task',
+  delegate_facts: 'delegate_facts is not supported',
 };

@@ -198,6 +198,16 @@ describe('loadPlaybook: errors with positions', () => {
     expect(errs[3]).toBe(`${f}:16:15: tasks[3].notify: no handler named 'restart ap' in this play (did you mean 'restart app'?)`);
   });
 
+  it('names Ansible play and task keywords it does not support, and accepts gather_subset', async () => {
+    const file = await tmpPlaybook('- hosts: all\n  order: sorted\n  force_handlers: true\n  gather_subset: [min]\n  gather_timeout: 5\n  tasks:\n    - command: "true"\n      module_defaults: {}\n');
+    const err = await loadPlaybook(file, { knownModules }).then(() => undefined, (e: ConfigErrors) => e.errors.map((x) => x.message));
+    expect(err).toEqual([
+      `${file}:2:3: order: an Ansible play keyword runbook does not support: hosts run in inventory order`,
+      `${file}:3:3: force_handlers: an Ansible play keyword runbook does not support: handlers of a failed host do not run`,
+      `${file}:8:7: tasks[0].module_defaults: module_defaults is not supported: give the parameters on the task`,
+    ]);
+  });
+
   it('explains unsupported Ansible features', async () => {
     const f = `${FIX}/unsupported.yml`;
     const errs = await errorsOf('unsupported.yml');
