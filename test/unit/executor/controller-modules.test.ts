@@ -313,6 +313,13 @@ describe('meta', () => {
     expect(calls(r, 'p2')).toHaveLength(2);
   });
 
+  it('other meta actions, and debug with both msg and var, are refused at load time with file:line:col', async () => {
+    await expect(runEngine({ hosts: 1, playbook: '- hosts: all\n  tasks:\n    - meta: refresh_inventory\n' })).rejects.toThrow(
+      /playbook\.yml:3:13: tasks\[0\]\.meta\.free_form: expected 'flush_handlers', 'end_play', 'end_host', 'clear_host_errors' or 'noop', found 'refresh_inventory'/,
+    );
+    await expect(runEngine({ hosts: 1, playbook: '- hosts: all\n  tasks:\n    - debug: { msg: a, var: b }\n' })).rejects.toThrow(/playbook\.yml:3:7: tasks\[0\]\.debug: not allowed: msg together with var/);
+  });
+
   it('clear_host_errors lets a failed host run the next tasks', async () => {
     const r = await runEngine({
       hosts: 2,
