@@ -15,10 +15,12 @@ import meta from './meta.js';
 import nginxLb from './nginx_lb.js';
 import setFact from './set_fact.js';
 import setup from './setup.js';
+import service from './service.js';
 import shell from './shell.js';
 import stat from './stat.js';
+import systemd from './systemd.js';
 import template from './template.js';
 import volume from './volume.js';
 
 /** Every module runbook ships, by the name tasks use. */
-export const builtinModules: ModuleDefinition<any, any>[] = [command, shell, copy, template, file, dockerContainer, volume, nginxLb, healthCheck, logAgent, stat, lineinfile, blockinfile, setFact, debug, assertModule, fail, meta, includeVars, setup];
+export const builtinModules: ModuleDefinition<any, any>[] = [command, shell, copy, template, file, dockerContainer, volume, nginxLb, healthCheck, logAgent, stat, lineinfile, blockinfile, setFact, debug, assertModule, fail, meta, includeVars, setup, service, systemd];
