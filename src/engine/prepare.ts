@@ -5,7 +5,7 @@ import { checkConnectionVars } from '../inventory/connection-check.js';
 import { loadInventory } from '../inventory/load.js';
 import { loadPlaybook } from '../playbook/load.js';
 import { parseExtraVars } from '../playbook/vars-file.js';
-import { resolvePlaybookPath } from '../cli/resolve.js';
+import { resolvePlaybookPath } from '../playbook/resolve.js';
 
 export interface PrepareOptions {
   inventory: string;
