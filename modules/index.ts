@@ -7,6 +7,7 @@ import debug from './debug.js';
 import dockerContainer from './docker_container.js';
 import fail from './fail.js';
 import file from './file.js';
+import group from './group.js';
 import healthCheck from './health_check.js';
 import includeVars from './include_vars.js';
 import lineinfile from './lineinfile.js';
@@ -20,7 +21,8 @@ import shell from './shell.js';
 import stat from './stat.js';
 import systemd from './systemd.js';
 import template from './template.js';
+import user from './user.js';
 import volume from './volume.js';
 
 /** Every module runbook ships, by the name tasks use. */
-export const builtinModules: ModuleDefinition<any, any>[] = [command, shell, copy, template, file, dockerContainer, volume, nginxLb, healthCheck, logAgent, stat, lineinfile, blockinfile, setFact, debug, assertModule, fail, meta, includeVars, setup, service, systemd];
+export const builtinModules: ModuleDefinition<any, any>[] = [command, shell, copy, template, file, dockerContainer, volume, nginxLb, healthCheck, logAgent, stat, lineinfile, blockinfile, setFact, debug, assertModule, fail, meta, includeVars, setup, service, systemd, user, group];

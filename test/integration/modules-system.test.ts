@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Transport } from '../../src/transport/types.js';
 import service from '../../modules/service.js';
 import systemd from '../../modules/systemd.js';
+import user from '../../modules/user.js';
+import group from '../../modules/group.js';
 import { fleetTransport } from '../support/fleet-transport.js';
 import { makeModuleContext } from '../support/module-context.js';
 
@@ -92,5 +94,78 @@ describe.skipIf(!fleet)('service and systemd on the fleet (sysvinit)', () => {
     await expect(service.plan(ctx, { name: 'no-such-svc', state: 'started' })).rejects.toThrow(
       'service: could not find the service no-such-svc (no systemd and no /etc/init.d/no-such-svc)',
     );
+  });
+});
+
+describe.skipIf(!fleet)('user and group on the fleet', () => {
+  let root: Transport;
+  const suffix = Math.random().toString(36).slice(2, 7);
+  const uname = `rbu${suffix}`;
+  const gname = `rbg${suffix}`;
+  /** The account databases and /home: what user and group may change. */
+  const snap = async () =>
+    (await root.exec({ script: 'sha256sum /etc/passwd /etc/group /etc/shadow /etc/gshadow; ls -la /home' })).stdout;
+
+  beforeAll(() => {
+    root = fleetTransport(fleet, fleet.hosts[1]?.name ?? host!.name, fleet.user);
+  });
+  afterAll(async () => {
+    await root?.exec({ script: 'userdel -r "$1" 2>/dev/null; groupdel "$2" 2>/dev/null; exit 0', args: [uname, gname] });
+    await root?.close?.();
+  });
+
+  it('group: check mode changes nothing, groupadd, ok, groupmod gid', async () => {
+    const params = { name: gname, gid: 4321 };
+    const before = await snap();
+    const cp = await group.plan(makeModuleContext({ transport: root, check: true }), params);
+    expect(cp.changes).toEqual([{ field: 'group', before: '(absent)', after: gname }]);
+    expect(await snap()).toBe(before);
+    const ctx = makeModuleContext({ transport: root });
+    await group.apply(ctx, params, await group.plan(ctx, params));
+    expect((await root.exec(['getent', 'group', gname])).stdout.trim()).toBe(`${gname}:x:4321:`);
+    expect((await group.plan(ctx, params)).changes).toEqual([]);
+    const p2 = { name: gname, gid: 4322 };
+    await group.apply(ctx, p2, await group.plan(ctx, p2));
+    expect((await root.exec(['getent', 'group', gname])).stdout.trim()).toBe(`${gname}:x:4322:`);
+  });
+
+  it('user: check mode changes nothing, useradd with groups and hash, ok, usermod, absent', async () => {
+    const hash = '$6$rbsalt$C2fRQo5m4n2mDC2bgzYpKpcAHpCDZqGMcC5wNHL9EoZxJ8M3yV6.wZbRZ8Uq8wqkq2Tz0cSx2X.ZpV3vQ4e8y/';
+    const params = { name: uname, uid: 4321, groups: [gname], shell: '/bin/sh', password: hash };
+    const before = await snap();
+    const cp = await user.plan(makeModuleContext({ transport: root, check: true }), params);
+    expect(cp.changes.map((c) => c.field)).toEqual(['user', 'password']);
+    expect(JSON.stringify(cp)).not.toContain(hash);
+    expect(await snap()).toBe(before);
+
+    const ctx = makeModuleContext({ transport: root });
+    const p1 = await user.plan(ctx, params);
+    await user.apply(ctx, params, p1);
+    expect((await root.exec(['getent', 'passwd', uname])).stdout.trim()).toBe(`${uname}:x:4321:4321::/home/${uname}:/bin/sh`);
+    expect((await root.exec(['id', '-Gn', uname])).stdout.trim()).toBe(`${uname} ${gname}`);
+    expect((await root.exec({ script: 'getent shadow "$1" | cut -d: -f2', args: [uname] })).stdout.trim()).toBe(hash);
+    expect((await root.exec(['test', '-d', `/home/${uname}`])).exitCode).toBe(0);
+    expect((await user.plan(ctx, params)).changes).toEqual([]);
+
+    const mod = { name: uname, shell: '/bin/bash', groups: ['adm'], append: true };
+    const pm = await user.plan(ctx, mod);
+    expect(pm.changes).toEqual([
+      { field: 'groups', before: gname, after: `${gname},adm` },
+      { field: 'shell', before: '/bin/sh', after: '/bin/bash' },
+    ]);
+    await user.apply(ctx, mod, pm);
+    expect((await root.exec(['id', '-Gn', uname])).stdout.trim().split(' ').sort()).toEqual(['adm', gname, uname].sort());
+    expect((await user.plan(ctx, mod)).changes).toEqual([]);
+
+    await expect(user.plan(ctx, { name: uname, groups: ['no-such-group-rb'] })).rejects.toThrow('user: group no-such-group-rb does not exist');
+
+    const gone = { name: uname, state: 'absent' as const, remove: true };
+    await user.apply(ctx, gone, await user.plan(ctx, gone));
+    expect((await root.exec(['getent', 'passwd', uname])).exitCode).toBe(2);
+    expect((await root.exec(['test', '-e', `/home/${uname}`])).exitCode).toBe(1);
+    expect((await user.plan(ctx, gone)).changes).toEqual([]);
+    const gg = { name: gname, state: 'absent' as const };
+    await group.apply(ctx, gg, await group.plan(ctx, gg));
+    expect((await group.plan(ctx, gg)).changes).toEqual([]);
   });
 });
