@@ -12,6 +12,7 @@ export { LocalTransport } from './local.js';
 export { commandArgv, commandLine, quote, quoteArgv } from './quote.js';
 export { SshTransport, type SshTransportOptions } from './ssh.js';
 export { fingerprint } from './known-hosts.js';
+export { DEFAULT_HANDSHAKES_PER_ENDPOINT, HandshakePacer, sharedHandshakePacer } from './pacer.js';
 
 export function createTransport(spec: ConnectionSpec, options: SshTransportOptions = {}): Transport {
   return spec.connection === 'local' ? new LocalTransport(spec) : new SshTransport(spec, options);

@@ -39,6 +39,7 @@ import {
   type KnownHostEntry,
 } from './known-hosts.js';
 import { commandLine, KILL_AFTER_S } from './quote.js';
+import { HandshakePacer, sharedHandshakePacer } from './pacer.js';
 import { loadSshConfig } from './ssh-config.js';
 import type {
   Become,
@@ -72,6 +73,11 @@ export interface SshTransportOptions {
   home?: string;
   /** Extra wait (ms) for a timed-out command's host-side kill before the channel is closed. */
   killGraceMs?: number;
+  /**
+   * Paces handshakes per sshd endpoint (default: one pacer shared by the process, 8 in flight
+   * per address:port, below sshd's stock MaxStartups 10).
+   */
+  handshakePacer?: HandshakePacer;
 }
 
 /** One SSH hop: where to connect and how to log in. */
@@ -259,7 +265,8 @@ let connSeq = 0;
 
 export class SshTransport implements Transport {
   readonly host: string;
-  private readonly opts: Required<Omit<SshTransportOptions, 'sshConfigFile'>> & { sshConfigFile: string | false | undefined };
+  private readonly opts: Required<Omit<SshTransportOptions, 'sshConfigFile' | 'handshakePacer'>> & { sshConfigFile: string | false | undefined };
+  private readonly pacer: HandshakePacer;
   private resolved: Target | undefined;
   private conns: Conn[] = [];
   private connecting: Promise<Conn> | undefined;
@@ -282,6 +289,7 @@ export class SshTransport implements Transport {
       killGraceMs: options.killGraceMs ?? 3_000,
     };
     this.maxConns = Math.max(1, this.opts.maxConnections);
+    this.pacer = options.handshakePacer ?? sharedHandshakePacer;
   }
 
   /** The login user (after ~/.ssh/config), e.g. to decide whether become needs sudo. */
@@ -471,8 +479,8 @@ export class SshTransport implements Transport {
       if (i > 0) await delay(150 * 3 ** (i - 1) + Math.random() * 100);
       if (this.closed) throw new ConnectionError(this.host, 'transport is closed');
       try {
-        const sock = await makeSock();
-        return await this.connectOnce(ep, sock);
+        // A slot per sshd endpoint from the TCP connect to the end of the login; none while backing off.
+        return await this.pacer.run(`${ep.address}:${ep.port}`, async () => this.connectOnce(ep, await makeSock()));
       } catch (e) {
         const { error, retry } = this.classify(e, ep);
         last = error;
