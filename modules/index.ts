@@ -1,4 +1,5 @@
 import type { ModuleDefinition } from '../src/core/module.js';
+import apt from './apt.js';
 import assertModule from './assert.js';
 import blockinfile from './blockinfile.js';
 import command from './command.js';
@@ -14,6 +15,7 @@ import lineinfile from './lineinfile.js';
 import logAgent from './log_agent.js';
 import meta from './meta.js';
 import nginxLb from './nginx_lb.js';
+import packageModule from './package.js';
 import setFact from './set_fact.js';
 import setup from './setup.js';
 import service from './service.js';
@@ -25,4 +27,4 @@ import user from './user.js';
 import volume from './volume.js';
 
 /** Every module runbook ships, by the name tasks use. */
-export const builtinModules: ModuleDefinition<any, any>[] = [command, shell, copy, template, file, dockerContainer, volume, nginxLb, healthCheck, logAgent, stat, lineinfile, blockinfile, setFact, debug, assertModule, fail, meta, includeVars, setup, service, systemd, user, group];
+export const builtinModules: ModuleDefinition<any, any>[] = [command, shell, copy, template, file, dockerContainer, volume, nginxLb, healthCheck, logAgent, stat, lineinfile, blockinfile, setFact, debug, assertModule, fail, meta, includeVars, setup, service, systemd, user, group, apt, packageModule];

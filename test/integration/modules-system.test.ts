@@ -4,6 +4,8 @@ import service from '../../modules/service.js';
 import systemd from '../../modules/systemd.js';
 import user from '../../modules/user.js';
 import group from '../../modules/group.js';
+import apt from '../../modules/apt.js';
+import packageModule from '../../modules/package.js';
 import { fleetTransport } from '../support/fleet-transport.js';
 import { makeModuleContext } from '../support/module-context.js';
 
@@ -167,5 +169,81 @@ describe.skipIf(!fleet)('user and group on the fleet', () => {
     const gg = { name: gname, state: 'absent' as const };
     await group.apply(ctx, gg, await group.plan(ctx, gg));
     expect((await group.plan(ctx, gg)).changes).toEqual([]);
+  });
+});
+
+/**
+ * apt against a local file: repository made in the test (a .deb built with dpkg-deb, a
+ * hand-written Packages index, `deb [trusted=yes] file:/...`): apt's real path, with no traffic
+ * beyond the host. The host's Debian mirror source is set aside meanwhile.
+ */
+describe.skipIf(!fleet)('apt and package on the fleet (local file: repository)', () => {
+  let root: Transport;
+  const repo = '/srv/rb-apt-repo';
+  const PUBLISH = `
+repo=$1; v=$2
+d=$(mktemp -d); mkdir -p "$d/DEBIAN" "$d/usr/share/rbtest" "$repo"
+printf 'Package: rbtest\\nVersion: %s\\nArchitecture: all\\nMaintainer: runbook <test@example.invalid>\\nDescription: runbook test package\\n' "$v" > "$d/DEBIAN/control"
+echo "$v" > "$d/usr/share/rbtest/version"
+dpkg-deb --build --root-owner-group "$d" "$repo/rbtest_\${v}_all.deb" >/dev/null || exit 1
+f="$repo/rbtest_\${v}_all.deb"
+{ cat "$d/DEBIAN/control"; printf 'Filename: ./rbtest_%s_all.deb\\nSize: %s\\nSHA256: %s\\n\\n' "$v" "$(stat -c %s "$f")" "$(sha256sum < "$f" | cut -d' ' -f1)"; } > "$repo/Packages"
+rm -rf "$d"
+`;
+  const snap = async () =>
+    (await root.exec({ script: 'sha256sum /var/lib/dpkg/status; ls -la --time-style=+%s /var/lib/apt/lists /usr/share/rbtest 2>&1' })).stdout;
+
+  beforeAll(async () => {
+    root = fleetTransport(fleet, fleet.hosts[1]?.name ?? host!.name, fleet.user);
+    const r = await root.exec({
+      script:
+        'mkdir -p "$1.aside" && for f in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list; do [ -e "$f" ] && mv "$f" "$1.aside/"; done; ' +
+        'echo "deb [trusted=yes] file:$1 ./" > /etc/apt/sources.list.d/rb-test.list && rm -f /var/lib/apt/periodic/update-success-stamp && ' +
+        // lists as if never updated: the first plan must update them
+        'find /var/lib/apt/lists -maxdepth 1 ! -type d ! -name lock -delete && touch -d 2000-01-01 /var/lib/apt/lists',
+      args: [repo],
+    });
+    expect(r.exitCode).toBe(0);
+    expect((await root.exec({ script: PUBLISH, args: [repo, '1.0'] })).exitCode).toBe(0);
+  });
+  afterAll(async () => {
+    await root?.exec({
+      script:
+        'dpkg --purge rbtest >/dev/null 2>&1; rm -f /etc/apt/sources.list.d/rb-test.list; ' +
+        'for f in "$1.aside"/*; do [ -e "$f" ] || continue; case $f in *.sources) mv "$f" /etc/apt/sources.list.d/ ;; *) mv "$f" /etc/apt/ ;; esac; done; rm -rf "$1" "$1.aside"',
+      args: [repo],
+    });
+    await root?.close?.();
+  });
+
+  it('update_cache + present: check mode changes nothing, installs, second apply ok; latest upgrades; absent removes', async () => {
+    const params = { name: ['rbtest'], update_cache: true, cache_valid_time: 3600 };
+    const before = await snap();
+    const cp = await apt.plan(makeModuleContext({ transport: root, check: true }), params);
+    expect(cp.changes.map((c) => c.field)).toEqual(['cache', 'packages']);
+    expect(await snap()).toBe(before);
+
+    const ctx = makeModuleContext({ transport: root });
+    const a1 = await apt.apply(ctx, params, await apt.plan(ctx, params));
+    expect(a1.result).toMatchObject({ cache_updated: true });
+    expect((await root.exec(['cat', '/usr/share/rbtest/version'])).stdout).toBe('1.0\n');
+    expect((await apt.plan(ctx, params)).changes).toEqual([]);
+    expect((await packageModule.plan(ctx, { name: 'rbtest' })).changes).toEqual([]);
+
+    expect((await root.exec({ script: PUBLISH, args: [repo, '1.1'] })).exitCode).toBe(0);
+    const latest = { name: 'rbtest', state: 'latest' as const, update_cache: true };
+    const pl = await apt.plan(ctx, latest);
+    await apt.apply(ctx, latest, pl);
+    expect((await root.exec(['cat', '/usr/share/rbtest/version'])).stdout).toBe('1.1\n');
+    expect((await apt.plan(ctx, { name: 'rbtest', state: 'latest' })).changes).toEqual([]);
+
+    await expect(apt.plan(ctx, { name: 'no-such-package-rb' })).rejects.toThrow('apt: no package no-such-package-rb in the package lists');
+
+    const gone = { name: 'rbtest', state: 'absent' as const };
+    const checkGone = await packageModule.plan(makeModuleContext({ transport: root, check: true }), gone);
+    expect(checkGone.changes).toEqual([{ field: 'packages', before: 'rbtest=1.1', after: '(absent)' }]);
+    await packageModule.apply(ctx, gone, await packageModule.plan(ctx, gone));
+    expect((await root.exec(['test', '-e', '/usr/share/rbtest/version'])).exitCode).toBe(1);
+    expect((await packageModule.plan(ctx, gone)).changes).toEqual([]);
   });
 });
