@@ -83,15 +83,24 @@ export async function runPlaybook(run: RunContext, limitPattern?: string): Promi
         stopped: () => run.signal.aborted || stopPlay,
         flushHandlers: (hs, bounded) => flushHandlers(handlers, hs, runner, bounded),
       };
+      const maxFail = play.rollout ? rolloutMaxFail(play) : play.anyErrorsFatal ? 0 : play.maxFailPercentage;
+      const exceeds = (failed: number) => failed > 0 && exceedsFailPercentage(failed, hosts.length, maxFail);
+      // Hosts seen inactive, kept as each task run ends so no run counts every host (O(hosts²)
+      // per task); a full count confirms a crossing (clear_host_errors may have revived some).
+      let inactive = new Set<HostState>();
       const checkThreshold = () => {
-        const failed = hosts.filter((h) => !h.active).length;
-        const max = play.rollout ? rolloutMaxFail(play) : play.anyErrorsFatal ? 0 : play.maxFailPercentage;
-        if (failed > 0 && exceedsFailPercentage(failed, hosts.length, max)) stopPlay = true;
+        inactive = new Set(hosts.filter((h) => !h.active));
+        if (exceeds(inactive.size)) stopPlay = true;
+      };
+      const noteRun = (host: HostState) => {
+        if (host.active || inactive.has(host)) return;
+        inactive.add(host);
+        if (exceeds(inactive.size)) checkThreshold();
       };
       const sections = async (r: TaskRunner) => {
         for (const section of SECTIONS) {
           const tasks = sectionTasks(play, playIndex, section, run);
-          await strategy(tasks, hosts, wrapThreshold(r, checkThreshold));
+          await strategy(tasks, hosts, wrapThreshold(r, noteRun));
           if (stopPlay || run.signal.aborted) break;
           await flushHandlers(handlers, hosts, r);
           checkThreshold();
@@ -117,13 +126,13 @@ export async function runPlaybook(run: RunContext, limitPattern?: string): Promi
   return { hosts: run.hosts, interrupted: run.signal.aborted, aborted };
 }
 
-/** Check the fail threshold after every task so a linear play stops at the task that crossed it. */
-function wrapThreshold(runner: TaskRunner, check: () => void): TaskRunner {
+/** Check the fail threshold after every task run so a linear play stops at the task that crossed it. */
+function wrapThreshold(runner: TaskRunner, noteRun: (host: HostState) => void): TaskRunner {
   return {
     ...runner,
     run: async (item, host) => {
       const o = await runner.run(item, host);
-      check();
+      noteRun(host);
       return o;
     },
   };
