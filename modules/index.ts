@@ -4,6 +4,7 @@ import assertModule from './assert.js';
 import blockinfile from './blockinfile.js';
 import command from './command.js';
 import copy from './copy.js';
+import cron from './cron.js';
 import debug from './debug.js';
 import dockerContainer from './docker_container.js';
 import fail from './fail.js';
@@ -27,4 +28,4 @@ import user from './user.js';
 import volume from './volume.js';
 
 /** Every module runbook ships, by the name tasks use. */
-export const builtinModules: ModuleDefinition<any, any>[] = [command, shell, copy, template, file, dockerContainer, volume, nginxLb, healthCheck, logAgent, stat, lineinfile, blockinfile, setFact, debug, assertModule, fail, meta, includeVars, setup, service, systemd, user, group, apt, packageModule];
+export const builtinModules: ModuleDefinition<any, any>[] = [command, shell, copy, template, file, dockerContainer, volume, nginxLb, healthCheck, logAgent, stat, lineinfile, blockinfile, setFact, debug, assertModule, fail, meta, includeVars, setup, service, systemd, user, group, apt, packageModule, cron];

@@ -6,6 +6,7 @@ import user from '../../modules/user.js';
 import group from '../../modules/group.js';
 import apt from '../../modules/apt.js';
 import packageModule from '../../modules/package.js';
+import cron from '../../modules/cron.js';
 import { fleetTransport } from '../support/fleet-transport.js';
 import { makeModuleContext } from '../support/module-context.js';
 
@@ -245,5 +246,64 @@ rm -rf "$d"
     await packageModule.apply(ctx, gone, await packageModule.plan(ctx, gone));
     expect((await root.exec(['test', '-e', '/usr/share/rbtest/version'])).exitCode).toBe(1);
     expect((await packageModule.plan(ctx, gone)).changes).toEqual([]);
+  });
+});
+
+describe.skipIf(!fleet)('cron on the fleet (no crontab binary: the spool file; and /etc/cron.d)', () => {
+  let root: Transport;
+  const who = `rbc${Math.random().toString(36).slice(2, 7)}`;
+  const spool = `/var/spool/cron/crontabs/${who}`;
+  const cronFile = `/etc/cron.d/${who}`;
+  const snap = async () =>
+    (await root.exec({ script: 'ls -la /var/spool/cron/crontabs /etc/cron.d 2>&1; cat "$1" "$2" 2>&1', args: [spool, cronFile] })).stdout;
+
+  beforeAll(async () => {
+    root = fleetTransport(fleet, host!.name, fleet.user);
+    expect((await root.exec(['useradd', '-M', who])).exitCode).toBe(0);
+  });
+  afterAll(async () => {
+    await root?.exec({ script: 'rm -f "$2" "$3"; userdel "$1"; exit 0', args: [who, spool, cronFile] });
+    await root?.close?.();
+  });
+
+  it("a user's entry: check mode changes nothing, apply writes it (0600, owned by the user), ok, Ansible's entry edited in place, absent, undo", async () => {
+    const params = { name: 'nightly', minute: '30', hour: '2', job: '/usr/local/bin/nightly', user: who };
+    const before = await snap();
+    const cp = await cron.plan(makeModuleContext({ transport: root, check: true, diff: true }), params);
+    expect(cp.diff?.[0]).toMatchObject({ before: '', after: '#Ansible: nightly\n30 2 * * * /usr/local/bin/nightly\n' });
+    expect(await snap()).toBe(before);
+
+    const ctx = makeModuleContext({ transport: root });
+    await cron.apply(ctx, params, await cron.plan(ctx, params));
+    expect((await root.exec(['cat', spool])).stdout).toBe('#Ansible: nightly\n30 2 * * * /usr/local/bin/nightly\n');
+    expect((await root.exec(['stat', '-c', '%a %U', spool])).stdout.trim()).toBe(`600 ${who}`);
+    expect((await cron.plan(ctx, params)).changes).toEqual([]);
+
+    // An entry another tool wrote with the same marker convention is recognised and replaced in place.
+    expect((await root.exec({ script: 'printf "MAILTO=ops\\n#Ansible: nightly\\n0 1 * * * /old\\n" > "$1"', args: [spool] })).exitCode).toBe(0);
+    const p2 = await cron.plan(ctx, params);
+    const a2 = await cron.apply(ctx, params, p2);
+    expect((await root.exec(['cat', spool])).stdout).toBe('MAILTO=ops\n#Ansible: nightly\n30 2 * * * /usr/local/bin/nightly\n');
+    await cron.undo!(ctx, params, a2.undo);
+    expect((await root.exec(['cat', spool])).stdout).toBe('MAILTO=ops\n#Ansible: nightly\n0 1 * * * /old\n');
+
+    const gone = { name: 'nightly', state: 'absent' as const, user: who };
+    await cron.apply(ctx, gone, await cron.plan(ctx, gone));
+    expect((await root.exec(['cat', spool])).stdout).toBe('MAILTO=ops\n');
+    expect((await cron.plan(ctx, gone)).changes).toEqual([]);
+  });
+
+  it('a cron_file entry with special_time and user; removed with the file when empty', async () => {
+    const params = { name: 'warm', special_time: 'reboot' as const, job: '/bin/true', cron_file: who, user: 'root' };
+    const before = await snap();
+    expect((await cron.plan(makeModuleContext({ transport: root, check: true }), params)).changes.length).toBe(1);
+    expect(await snap()).toBe(before);
+    const ctx = makeModuleContext({ transport: root });
+    await cron.apply(ctx, params, await cron.plan(ctx, params));
+    expect((await root.exec(['cat', cronFile])).stdout).toBe('#Ansible: warm\n@reboot root /bin/true\n');
+    expect((await cron.plan(ctx, params)).changes).toEqual([]);
+    const gone = { name: 'warm', state: 'absent' as const, cron_file: who };
+    await cron.apply(ctx, gone, await cron.plan(ctx, gone));
+    expect((await root.exec(['test', '-e', cronFile])).exitCode).toBe(1);
   });
 });
