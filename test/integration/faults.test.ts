@@ -1,7 +1,8 @@
-// Faults injected into real runs of the CLI on the fleet: a host's connection lost mid-run, a
-// host that accepts TCP and never answers, a connection dropped during an upload, and a full
-// disk on the target during a copy. Connection faults go through a TCP proxy in front of h2's
-// sshd, so other test files sharing the fleet are not disturbed.
+// Faults injected into real runs of the CLI on the fleet: a host's connection lost mid-run, sshd
+// killed on a host mid-run, a host that accepts TCP and never answers, a connection dropped
+// during an upload, and a full disk on the target during a copy. Connection faults go through a
+// TCP proxy in front of h2's sshd, or a private second sshd on h3, so other test files sharing
+// the fleet are not disturbed.
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
@@ -123,6 +124,61 @@ describe('faults during a run', () => {
     const lost = r.events.find((e) => e.type === 'host:unreachable' && e.host === 'h2');
     expect(lost?.task?.name).toBe('Slow');
     expect(r.ms).toBeLessThan(60_000);
+  });
+
+  it('sshd killed on a host mid-run (daemon and sessions): unreachable, the others finish, exit 8, no hang', async () => {
+    // A private sshd on h3 (its own binary name, so only its daemon and sessions are killed),
+    // reached at h3's fleet address; the fleet's own sshd keeps serving other tests.
+    const port = 2299;
+    await sh(h3.name, `cp /usr/sbin/sshd /usr/local/sbin/sshd-fault && /usr/local/sbin/sshd-fault -p ${port} -o PidFile=/run/sshd-fault.pid`);
+    try {
+      const dir = scratch({
+        'p.yml': `- hosts: three
+  tasks:
+    - name: First
+      copy: { dest: "${root}/killed-first", content: "1\\n" }
+    - name: Slow
+      shell: sleep 2
+    - name: Last
+      copy: { dest: "${root}/killed-last", content: "3\\n" }
+`,
+      });
+      const known = readFileSync(fleet.knownHostsPath, 'utf8');
+      const h3Line = known.split('\n').find((l) => l.startsWith(`[127.0.0.1]:${h3.port} `))!;
+      const knownFile = path.join(dir, 'known_hosts');
+      writeFileSync(knownFile, `${known.trimEnd()}\n${h3Line.replace(`[127.0.0.1]:${h3.port} `, `[${h3.address}]:${port} `)}\n`);
+      const inv = path.join(dir, 'inv.yml');
+      writeFileSync(
+        inv,
+        `all:
+  vars:
+    ansible_user: root
+    ansible_ssh_private_key_file: "${fleet.keyPath}"
+    ansible_ssh_common_args: "-o UserKnownHostsFile=${knownFile} -o StrictHostKeyChecking=yes"
+  children:
+    three:
+      hosts:
+        h1: { ansible_host: 127.0.0.1, ansible_port: ${h1.port} }
+        h2: { ansible_host: 127.0.0.1, ansible_port: ${h2.port} }
+        h3: { ansible_host: ${h3.address}, ansible_port: ${port} }
+`,
+      );
+      const r = await play([path.join(dir, 'p.yml'), '-i', inv], (e) => {
+        if (e.type === 'task:start' && e.host === 'h3' && e.task.name === 'Slow') setTimeout(() => void sh(h3.name, 'pkill -x sshd-fault'), 300);
+      });
+      expect(r.code, r.stderr).toBe(8);
+      expect(r.summary!.hosts.h3!.unreachable).toBe(1);
+      for (const h of ['h1', 'h2']) {
+        expect(done(r, h)).toEqual(['First', 'Slow', 'Last']);
+        expect(await sh(h, `cat ${root}/killed-last`)).toBe('3');
+      }
+      expect(done(r, 'h3')).toEqual(['First', 'Slow']);
+      expect(await sh(h3.name, `cat ${root}/killed-first; test -e ${root}/killed-last && echo yes || echo no`)).toBe('1\nno');
+      expect(await sh(h3.name, 'pgrep -x sshd-fault || echo gone')).toBe('gone');
+      expect(r.ms).toBeLessThan(60_000);
+    } finally {
+      await sh(h3.name, 'pkill -x sshd-fault; rm -f /usr/local/sbin/sshd-fault; true');
+    }
   });
 
   it('a host that accepts TCP and never answers is unreachable after the timeout; the others finish', async () => {
