@@ -17,13 +17,33 @@ const [h1, h2, h3] = fleet.hosts as [FleetHost, FleetHost, FleetHost];
 const root = `/srv/faults-${randomBytes(3).toString('hex')}`;
 const sh = async (host: string, cmd: string) => (await ssh(fleet, host, cmd)).stdout.trim();
 
-/** An inventory of h1, h3 direct and h2 behind `proxy`, with h2's key known at the proxy's port. */
-function inventoryWith(proxy: TcpProxy, dir: string, extraVars = ''): string {
+/** Three tasks on group `three`: First and Last leave `<prefix>-first` / `-last` under root; Slow sleeps 2 s. */
+const firstSlowLast = (prefix: string) => `- hosts: three
+  tasks:
+    - name: First
+      copy: { dest: "${root}/${prefix}-first", content: "1\\n" }
+    - name: Slow
+      shell: sleep 2
+    - name: Last
+      copy: { dest: "${root}/${prefix}-last", content: "3\\n" }
+`;
+
+/** Where the run reaches a host, when not at the fleet's own 127.0.0.1:port. */
+type Moved = { host: FleetHost; address: string; port: number };
+
+/**
+ * An inventory of group `three` (h1, h2, h3), each at its fleet port unless `moved`, with each
+ * moved host's key known at its new address.
+ */
+function inventoryOf(dir: string, moved: Moved, extraVars = ''): string {
   const known = readFileSync(fleet.knownHostsPath, 'utf8');
-  const h2Line = known.split('\n').find((l) => l.startsWith(`[127.0.0.1]:${h2.port} `))!;
+  const line = known.split('\n').find((l) => l.startsWith(`[127.0.0.1]:${moved.host.port} `))!;
   const knownFile = path.join(dir, 'known_hosts');
-  writeFileSync(knownFile, `${known.trimEnd()}\n${h2Line.replace(`:${h2.port} `, `:${proxy.port} `)}\n`);
-  const host = (h: FleetHost, port: number) => `        ${h.name}: { ansible_host: 127.0.0.1, ansible_port: ${port} }\n`;
+  writeFileSync(knownFile, `${known.trimEnd()}\n${line.replace(`[127.0.0.1]:${moved.host.port} `, `[${moved.address}]:${moved.port} `)}\n`);
+  const host = (h: FleetHost) => {
+    const at = h === moved.host ? moved : { address: '127.0.0.1', port: h.port };
+    return `        ${h.name}: { ansible_host: ${at.address}, ansible_port: ${at.port} }\n`;
+  };
   const inv = path.join(dir, 'inv.yml');
   writeFileSync(
     inv,
@@ -35,10 +55,13 @@ function inventoryWith(proxy: TcpProxy, dir: string, extraVars = ''): string {
 ${extraVars}  children:
     three:
       hosts:
-${host(h1, h1.port)}${host(h2, proxy.port)}${host(h3, h3.port)}`,
+${host(h1)}${host(h2)}${host(h3)}`,
   );
   return inv;
 }
+
+/** h1, h3 direct and h2 behind `proxy`. */
+const inventoryWith = (proxy: TcpProxy, dir: string, extraVars = '') => inventoryOf(dir, { host: h2, address: '127.0.0.1', port: proxy.port }, extraVars);
 
 /** Run the CLI with JSON events; `onEvent` sees each event as it arrives. */
 function play(args: string[], onEvent: (e: Record<string, any>) => void = () => {}): Promise<CliResult & { ms: number }> {
@@ -94,17 +117,7 @@ afterAll(async () => {
 describe('faults during a run', () => {
   it('a host lost mid-run is unreachable; the others finish every task; exit 8, no hang', async () => {
     const p = await proxy();
-    const dir = scratch({
-      'p.yml': `- hosts: three
-  tasks:
-    - name: First
-      copy: { dest: "${root}/lost-first", content: "1\\n" }
-    - name: Slow
-      shell: sleep 2
-    - name: Last
-      copy: { dest: "${root}/lost-last", content: "3\\n" }
-`,
-    });
+    const dir = scratch({ 'p.yml': firstSlowLast('lost') });
     const inv = inventoryWith(p, dir);
     const r = await play([path.join(dir, 'p.yml'), '-i', inv], (e) => {
       // sshd goes away while h2 runs the slow task: its connection dies, new ones are refused.
@@ -132,37 +145,8 @@ describe('faults during a run', () => {
     const port = 2299;
     await sh(h3.name, `cp /usr/sbin/sshd /usr/local/sbin/sshd-fault && /usr/local/sbin/sshd-fault -p ${port} -o PidFile=/run/sshd-fault.pid`);
     try {
-      const dir = scratch({
-        'p.yml': `- hosts: three
-  tasks:
-    - name: First
-      copy: { dest: "${root}/killed-first", content: "1\\n" }
-    - name: Slow
-      shell: sleep 2
-    - name: Last
-      copy: { dest: "${root}/killed-last", content: "3\\n" }
-`,
-      });
-      const known = readFileSync(fleet.knownHostsPath, 'utf8');
-      const h3Line = known.split('\n').find((l) => l.startsWith(`[127.0.0.1]:${h3.port} `))!;
-      const knownFile = path.join(dir, 'known_hosts');
-      writeFileSync(knownFile, `${known.trimEnd()}\n${h3Line.replace(`[127.0.0.1]:${h3.port} `, `[${h3.address}]:${port} `)}\n`);
-      const inv = path.join(dir, 'inv.yml');
-      writeFileSync(
-        inv,
-        `all:
-  vars:
-    ansible_user: root
-    ansible_ssh_private_key_file: "${fleet.keyPath}"
-    ansible_ssh_common_args: "-o UserKnownHostsFile=${knownFile} -o StrictHostKeyChecking=yes"
-  children:
-    three:
-      hosts:
-        h1: { ansible_host: 127.0.0.1, ansible_port: ${h1.port} }
-        h2: { ansible_host: 127.0.0.1, ansible_port: ${h2.port} }
-        h3: { ansible_host: ${h3.address}, ansible_port: ${port} }
-`,
-      );
+      const dir = scratch({ 'p.yml': firstSlowLast('killed') });
+      const inv = inventoryOf(dir, { host: h3, address: h3.address, port });
       const r = await play([path.join(dir, 'p.yml'), '-i', inv], (e) => {
         if (e.type === 'task:start' && e.host === 'h3' && e.task.name === 'Slow') setTimeout(() => void sh(h3.name, 'pkill -x sshd-fault'), 300);
       });
