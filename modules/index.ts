@@ -24,8 +24,10 @@ import shell from './shell.js';
 import stat from './stat.js';
 import systemd from './systemd.js';
 import template from './template.js';
+import uri from './uri.js';
 import user from './user.js';
 import volume from './volume.js';
+import waitFor from './wait_for.js';
 
 /** Every module runbook ships, by the name tasks use. */
-export const builtinModules: ModuleDefinition<any, any>[] = [command, shell, copy, template, file, dockerContainer, volume, nginxLb, healthCheck, logAgent, stat, lineinfile, blockinfile, setFact, debug, assertModule, fail, meta, includeVars, setup, service, systemd, user, group, apt, packageModule, cron];
+export const builtinModules: ModuleDefinition<any, any>[] = [command, shell, copy, template, file, dockerContainer, volume, nginxLb, healthCheck, logAgent, stat, lineinfile, blockinfile, setFact, debug, assertModule, fail, meta, includeVars, setup, service, systemd, user, group, apt, packageModule, cron, uri, waitFor];

@@ -7,6 +7,8 @@ import group from '../../modules/group.js';
 import apt from '../../modules/apt.js';
 import packageModule from '../../modules/package.js';
 import cron from '../../modules/cron.js';
+import uri from '../../modules/uri.js';
+import waitFor from '../../modules/wait_for.js';
 import { fleetTransport } from '../support/fleet-transport.js';
 import { makeModuleContext } from '../support/module-context.js';
 
@@ -305,5 +307,59 @@ describe.skipIf(!fleet)('cron on the fleet (no crontab binary: the spool file; a
     const gone = { name: 'warm', state: 'absent' as const, cron_file: who };
     await cron.apply(ctx, gone, await cron.plan(ctx, gone));
     expect((await root.exec(['test', '-e', cronFile])).exitCode).toBe(1);
+  });
+});
+
+/** HTTP from h1 to a python3 http.server on h2, reached by h2's private address. */
+describe.skipIf(!fleet || fleet.hosts.length < 2)('wait_for and uri on the fleet', () => {
+  let h1: Transport;
+  let h2: Transport;
+  const port = 18765;
+  const dir = '/srv/rb-http';
+  const server = () => fleet.hosts[1].address;
+
+  beforeAll(async () => {
+    h1 = fleetTransport(fleet, fleet.hosts[0].name, fleet.user);
+    h2 = fleetTransport(fleet, fleet.hosts[1].name, fleet.user);
+    const r = await h2.exec({
+      script:
+        'mkdir -p "$1" && printf \'{"version": "1.2", "ok": true}\' > "$1/info.json" && printf "hello\\n" > "$1/hello.txt" && ' +
+        'cd "$1" && { setsid python3 -m http.server "$2" --bind 0.0.0.0 > /dev/null 2>&1 < /dev/null & echo $! > "$1.pid"; }',
+      args: [dir, String(port)],
+    });
+    expect(r.exitCode).toBe(0);
+  });
+  afterAll(async () => {
+    await h2?.exec({ script: 'kill "$(cat "$1.pid")"; rm -rf "$1" "$1.pid"; exit 0', args: [dir] });
+    await h1?.close?.();
+    await h2?.close?.();
+  });
+
+  it('wait_for: the port opens; a closed port times out with a clear message; check mode runs it too', async () => {
+    const ctx = makeModuleContext({ transport: h1, check: true });
+    const p = await waitFor.plan(ctx, { host: server(), port, timeout: 20 });
+    expect(p.changes).toEqual([]);
+    expect(p.result).toMatchObject({ state: 'started', port });
+    await expect(waitFor.plan(ctx, { host: server(), port: port + 1, timeout: 1 })).rejects.toThrow(
+      `wait_for: timeout after 1 seconds waiting for ${server()}:${port + 1} to be started`,
+    );
+    expect((await waitFor.plan(ctx, { host: server(), port: port + 1, state: 'stopped', timeout: 1 })).changes).toEqual([]);
+  });
+
+  it('uri: GET registers status, headers and the parsed JSON; a wrong status fails; a POST with a JSON body reaches the server', async () => {
+    const ctx = makeModuleContext({ transport: h1 });
+    await waitFor.plan(ctx, { host: server(), port, timeout: 20 });
+    const params = { url: `http://${server()}:${port}/info.json`, return_content: true };
+    const plan = await uri.plan(ctx, params);
+    const a = await uri.apply(ctx, params, plan);
+    expect(a.changed).toBe(false);
+    expect(a.result).toMatchObject({ status: 200, content_type: 'application/json', json: { version: '1.2', ok: true }, content: '{"version": "1.2", "ok": true}' });
+    const missing = { url: `http://${server()}:${port}/nope` };
+    await expect(uri.apply(ctx, missing, await uri.plan(ctx, missing))).rejects.toThrow('uri: status code was 404 and not [200]');
+    const a404 = await uri.apply(ctx, { ...missing, status_code: [404] }, await uri.plan(ctx, missing));
+    expect(a404.result).toMatchObject({ status: 404 });
+    // http.server answers POST with 501: the request (method, JSON body) got there and the status is reported.
+    const post = { url: `http://${server()}:${port}/api`, method: 'POST', body: { a: 1 }, body_format: 'json' as const, status_code: [501] };
+    expect((await uri.apply(ctx, post, await uri.plan(ctx, post))).result).toMatchObject({ status: 501 });
   });
 });
