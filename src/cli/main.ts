@@ -13,6 +13,9 @@ import { cronInstall, cronList, cronRemove, cronRun } from './cron.js';
 import { driftCommand, type DriftOptions } from './drift.js';
 import { historyCommand } from './history.js';
 import { describeError, playCommand, type CliIO, type PlayOptions } from './play.js';
+import { encryptString, readStdin, vaultCommand } from './vault.js';
+import { configureVault } from '../vault/keyring.js';
+import { passwordSource, type PasswordOptions } from '../vault/password.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 const count = (_: string, prev: number) => prev + 1;
@@ -81,7 +84,10 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
       .addOption(new Option('--output <format>', 'output format').choices(['text', 'json']).default('text'))
       .option('--report <file>', 'write a JSON report of the run')
       .option('--lock-wait <seconds>', 'wait this long for another run on the inventory to finish', (v) => parseSeconds(v, '--lock-wait'), 0)
-      .option('-v, --verbose', 'more detail (repeatable)', count, 0);
+      .option('-v, --verbose', 'more detail (repeatable)', count, 0)
+      .option('--vault-password-file <file>', 'vault password: this file\'s first line, or its output when executable')
+      .option('--ask-vault-pass', 'ask for the vault password (else RUNBOOK_VAULT_PASSWORD_FILE, RUNBOOK_VAULT_PASSWORD, or a prompt on a terminal)');
+  const useVault = (opts: PasswordOptions) => configureVault(passwordSource(opts, full.cwd));
 
   runOptions(program.command('play').argument('<playbook>', 'playbook path, or a name under playbooks/'))
     .description('run a playbook')
@@ -90,8 +96,9 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
     .option('--list-tasks', 'list the tasks each play would run')
     .option('--syntax-check', 'check the playbook and stop')
     .option('--detailed-exitcode', 'exit 2 when something changed')
-    .action(async (playbook: string, opts: PlayOptions) => {
+    .action(async (playbook: string, opts: PlayOptions & PasswordOptions) => {
       verbose = opts.verbose > 0;
+      useVault(opts);
       exit = await playCommand(playbook, opts, full);
     });
 
@@ -102,8 +109,9 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
     .option('--list-hosts', 'list the hosts each play would check')
     .option('--list-tasks', 'list the tasks each play would check')
     .option('--syntax-check', 'check the playbook and stop')
-    .action(async (playbook: string, opts: DriftOptions) => {
+    .action(async (playbook: string, opts: DriftOptions & PasswordOptions) => {
       verbose = opts.verbose > 0;
+      useVault(opts);
       exit = await driftCommand(playbook, opts, full);
     });
 
@@ -159,7 +167,10 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
     .option('--list', 'all groups and host variables as JSON')
     .option('--host <host>', 'one host\'s variables as JSON')
     .option('--graph [pattern]', 'the group tree')
-    .action(async (opts: { inventory: string; list?: boolean; host?: string; graph?: string | boolean }) => {
+    .option('--vault-password-file <file>', 'vault password: this file\'s first line, or its output when executable')
+    .option('--ask-vault-pass', 'ask for the vault password')
+    .action(async (opts: { inventory: string; list?: boolean; host?: string; graph?: string | boolean } & PasswordOptions) => {
+      useVault(opts);
       const inv = await loadInventory(opts.inventory, { cwd: full.cwd });
       for (const w of inv.warnings) full.err(`warning: ${w.pos ? `${formatPos(w.pos)}: ` : ''}${w.msg}`);
       if (opts.host) {
@@ -167,6 +178,29 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
         full.out(JSON.stringify(inventoryHost(inv, opts.host), null, 4));
       } else if (opts.list) full.out(JSON.stringify(inventoryList(inv), null, 4));
       else full.out(inventoryGraph(inv, typeof opts.graph === 'string' ? opts.graph : undefined));
+    });
+
+  const vault = program
+    .command('vault')
+    .description('encrypted variable files and values (AES-256-GCM, scrypt): encrypt, decrypt, view, edit, encrypt-string');
+  const vaultOptions = (cmd: Command) =>
+    cmd
+      .option('--vault-password-file <file>', 'vault password: this file\'s first line, or its output when executable')
+      .option('--ask-vault-pass', 'ask for the vault password (else RUNBOOK_VAULT_PASSWORD_FILE, RUNBOOK_VAULT_PASSWORD, or a prompt)');
+  const fileAction = (action: string, about: string, confirm: boolean) =>
+    vaultOptions(vault.command(action).description(about).argument('<files...>', 'files'))
+      .action(async (files: string[], opts: PasswordOptions) => {
+        exit = await vaultCommand(action, files, passwordSource(opts, full.cwd, process.env, confirm), full);
+      });
+  fileAction('encrypt', 'encrypt files in place', true);
+  fileAction('decrypt', 'decrypt files in place', false);
+  fileAction('view', 'print decrypted files', false);
+  fileAction('edit', 'decrypt into a private temp file, run $VISUAL/$EDITOR, encrypt again (a new file is created)', false);
+  vaultOptions(vault.command('encrypt-string').description('print VALUE (else stdin) as an inline `!vault |` YAML value'))
+    .argument('[value]', 'the value to encrypt (read from stdin when absent)')
+    .option('--name <name>', 'print it as `NAME: !vault |`')
+    .action(async (value: string | undefined, opts: PasswordOptions & { name?: string }) => {
+      exit = await encryptString(value ?? (await readStdin()), opts, passwordSource(opts, full.cwd, process.env, true), full);
     });
 
   program
@@ -209,6 +243,7 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
     full.err(describeError(e, verbose));
     return EXIT.ERROR;
   } finally {
+    configureVault(undefined);
     if (!io) {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

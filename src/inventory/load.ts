@@ -16,6 +16,7 @@ import { expandHostPattern } from './ranges.js';
 import { loadVarsDirs, readMaybeVault, type Decrypt } from './vars-files.js';
 import { decryptVaults, hasVault } from './yaml-source.js';
 import { parseYamlInventory } from './yaml-inventory.js';
+import { activeDecrypt } from '../vault/keyring.js';
 
 export interface LoadInventoryOptions {
   cwd: string;
@@ -69,6 +70,7 @@ export async function resolveInventory(
 
 export async function loadInventory(spec: string, opts: LoadInventoryOptions): Promise<StaticInventory> {
   const where = await resolveInventory(spec, opts.cwd);
+  opts = { ...opts, decrypt: opts.decrypt ?? activeDecrypt() };
   if (where.kind === 'local') return localInventory();
   if (where.kind === 'hostlist') return hostListInventory(spec);
   const data = new InventoryData();

@@ -9,12 +9,12 @@ import { isMap, isScalar, type Node } from 'yaml';
 import { ConfigError } from '../core/errors.js';
 import type { InventoryData } from './model.js';
 import { LOCALHOST_NAMES } from './patterns.js';
+import { isAnyVault, openVault } from '../vault/keyring.js';
 import { decryptVaults, describeNode, hasVault, parseYaml, posOf, toValue } from './yaml-source.js';
 
 export type Decrypt = (ciphertext: string, where: string) => string | Promise<string>;
 
 const VARS_EXTS = ['', '.yml', '.yaml', '.json'];
-export const VAULT_HEADER = '$ANSIBLE_VAULT;';
 
 /** Read a file's text, decrypting it first when it is a whole-file vault. */
 export async function readMaybeVault(file: string, decrypt: Decrypt | undefined): Promise<string> {
@@ -24,12 +24,7 @@ export async function readMaybeVault(file: string, decrypt: Decrypt | undefined)
   } catch (e) {
     throw new ConfigError(`cannot read ${file}: ${(e as Error).message}`, undefined, undefined, { cause: e });
   }
-  if (text.startsWith(VAULT_HEADER)) {
-    if (!decrypt) {
-      throw new ConfigError('this file is vault-encrypted and needs a vault password (--vault-password-file)', { file, line: 1, col: 1 });
-    }
-    text = await decrypt(text, file);
-  }
+  if (isAnyVault(text)) text = decrypt ? await decrypt(text, file) : await openVault(text, file);
   return text;
 }
 

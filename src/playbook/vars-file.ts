@@ -1,14 +1,15 @@
 import path from 'node:path';
 import { ConfigError, ConfigErrors } from '../core/errors.js';
 import { isPlainObject } from '../template/runtime.js';
+import { isAnyVault, openVault } from '../vault/keyring.js';
 import { found } from './explain.js';
 import { splitArgs } from './load.js';
 import { displayPath, readSourceText, SourceFile } from './yaml.js';
 
 export interface VarsFileOptions {
   /**
-   * Decrypt an Ansible-vault file (text starting with `$ANSIBLE_VAULT;`). Without it such
-   * a file is an error that asks for --vault-password-file.
+   * Decrypt a vault file. Without it the run's vault password (src/vault/keyring.ts) is
+   * used; with none, such a file is an error that asks for one.
    */
   decrypt?: (text: string, file: string) => Promise<string>;
 }
@@ -22,13 +23,12 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export async function loadVarsFile(file: string, opts: VarsFileOptions = {}): Promise<Record<string, unknown>> {
   const abs = path.resolve(file);
   let text = await readSourceText(file, 'variables file');
-  if (text.startsWith('$ANSIBLE_VAULT;')) {
-    if (!opts.decrypt) {
-      throw new ConfigErrors([
-        new ConfigError(`${displayPath(abs)} is encrypted: give --vault-password-file to read it`, { file: displayPath(abs), line: 1, col: 1 }),
-      ]);
+  if (isAnyVault(text)) {
+    try {
+      text = opts.decrypt ? await opts.decrypt(text, abs) : await openVault(text, displayPath(abs));
+    } catch (e) {
+      throw e instanceof ConfigError ? new ConfigErrors([e]) : e;
     }
-    text = await opts.decrypt(text, abs);
   }
   return parseVars(text, abs);
 }

@@ -92,7 +92,7 @@ describe('host lists', () => {
 });
 
 describe('vault', () => {
-  const header = '$ANSIBLE_VAULT;1.1;AES256\n6162\n';
+  const header = '$RUNBOOK_VAULT;1;AES256GCM;scrypt\n6162\n';
 
   it('refuses encrypted files and values without a password', async () => {
     const root = await tempTree({
@@ -101,14 +101,14 @@ describe('vault', () => {
     });
     const e = await rejection(loadInventory(root, { cwd: root }));
     expect(e.message).toMatch(/group_vars\/all\.yml:1:1: this file is vault-encrypted/);
-    const inline = await tempTree({ 'hosts.yml': 'all:\n  vars:\n    pw: !vault |\n      $ANSIBLE_VAULT;1.1;AES256\n      6162\n  hosts:\n    h:\n' });
+    const inline = await tempTree({ 'hosts.yml': 'all:\n  vars:\n    pw: !vault |\n      $RUNBOOK_VAULT;1;AES256GCM;scrypt\n      6162\n  hosts:\n    h:\n' });
     const e2 = await rejection(loadInventory(inline, { cwd: inline }));
     expect(e2.message).toMatch(/hosts\.yml:3:16: an encrypted !vault value needs a vault password/);
   });
 
   it('decrypts them with the decrypt hook', async () => {
     const root = await tempTree({
-      'hosts.yml': 'all:\n  vars:\n    pw: !vault |\n      $ANSIBLE_VAULT;1.1;AES256\n      6162\n  hosts:\n    h:\n',
+      'hosts.yml': 'all:\n  vars:\n    pw: !vault |\n      $RUNBOOK_VAULT;1;AES256GCM;scrypt\n      6162\n  hosts:\n    h:\n',
       'host_vars/h.yml': header,
     });
     const seen: string[] = [];

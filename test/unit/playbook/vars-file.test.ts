@@ -43,7 +43,7 @@ describe('loadVarsFile', () => {
 
   it('encrypted files need a decrypter', async () => {
     expect(await messages(loadVarsFile(`${FIX}/vault.yml`))).toEqual([
-      `${FIX}/vault.yml:1:1: ${FIX}/vault.yml is encrypted: give --vault-password-file to read it`,
+      `${FIX}/vault.yml:1:1: this file is vault-encrypted and needs a vault password (--vault-password-file, --ask-vault-pass or RUNBOOK_VAULT_PASSWORD)`,
     ]);
     const vars = await loadVarsFile(`${FIX}/vault.yml`, { decrypt: async (text) => (text.includes('6162') ? 'secret: s3cr3t\n' : '') });
     expect(vars).toEqual({ secret: 's3cr3t' });

@@ -1,0 +1,59 @@
+/**
+ * The vault password of this run, for every loader: inventory files and group/host vars,
+ * playbook vars files, inline `!vault` values. Each decrypted value is registered for masking.
+ */
+import { ConfigError } from '../core/errors.js';
+import type { PasswordSource } from './password.js';
+import { registerSecret } from './secrets.js';
+import { decrypt, VaultError, VAULT_PREFIX } from './vault.js';
+
+export const ANSIBLE_VAULT_PREFIX = '$ANSIBLE_VAULT;';
+
+let source: PasswordSource | undefined;
+
+/** Set (or clear) where the password comes from. */
+export function configureVault(src: PasswordSource | undefined): void {
+  source = src;
+}
+
+/** Whether a text is a whole vault (runbook's, or Ansible's which is refused with a message). */
+export function isAnyVault(text: string): boolean {
+  const t = text.trimStart();
+  return t.startsWith(VAULT_PREFIX) || t.startsWith(ANSIBLE_VAULT_PREFIX);
+}
+
+/**
+ * Open vault text found in `file` (`line`: where the vault starts there, 1 for a whole file).
+ * Errors are ConfigErrors naming file:line:col.
+ */
+export async function openVault(text: string, file: string, line = 1, col = 1, pw: PasswordSource | undefined = source): Promise<string> {
+  const pos = { file, line, col };
+  if (text.trimStart().startsWith(ANSIBLE_VAULT_PREFIX)) {
+    throw new ConfigError(
+      'this is an Ansible vault, which runbook does not read: decrypt it with ansible-vault and encrypt it again with `runbook vault encrypt`',
+      pos,
+    );
+  }
+  if (!pw) throw new ConfigError('this file is vault-encrypted and needs a vault password (--vault-password-file, --ask-vault-pass or RUNBOOK_VAULT_PASSWORD)', pos);
+  let password: string;
+  try {
+    password = await pw();
+  } catch (e) {
+    if (e instanceof ConfigError && !e.pos) throw new ConfigError(`this needs the vault password: ${e.message}`, pos, undefined, { cause: e });
+    throw e;
+  }
+  try {
+    const plain = decrypt(text, password);
+    registerSecret(plain);
+    return plain;
+  } catch (e) {
+    if (e instanceof VaultError) throw new ConfigError(e.message, { file, line: line + (e.line ?? 1) - 1, col }, undefined, { cause: e });
+    throw e;
+  }
+}
+
+/** The loaders' decrypt hook, when a password source is configured. */
+export function activeDecrypt(): ((text: string, file: string) => Promise<string>) | undefined {
+  const pw = source;
+  return pw ? (text, file) => openVault(text, file, 1, 1, pw) : undefined;
+}
