@@ -273,6 +273,8 @@ export class SshTransport implements Transport {
   private waiters: Waiter[] = [];
   private maxConns: number;
   private closed = false;
+  /** Connect attempts that failed in a way worth retrying (e.g. dropped by sshd's MaxStartups). */
+  private handshakeRetries = 0;
 
   constructor(
     readonly spec: ConnectionSpec,
@@ -356,12 +358,13 @@ export class SshTransport implements Transport {
   }
 
   /** Open connections, channels in use and commands waiting for one (for tests and tuning). */
-  stats(): { connections: number; activeChannels: number; queued: number } {
+  stats(): { connections: number; activeChannels: number; queued: number; handshakeRetries: number } {
     const live = this.liveConns();
     return {
       connections: live.length,
       activeChannels: live.reduce((n, c) => n + c.active, 0),
       queued: this.waiters.length,
+      handshakeRetries: this.handshakeRetries,
     };
   }
 
@@ -485,6 +488,7 @@ export class SshTransport implements Transport {
         const { error, retry } = this.classify(e, ep);
         last = error;
         if (!retry) throw error;
+        this.handshakeRetries++;
       }
     }
     if (attempts === 1) throw last!;
