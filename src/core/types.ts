@@ -11,6 +11,13 @@ export interface TaskRef {
   module: string;
   pos?: SourcePos;
   handler?: boolean;
+  /** The role the task comes from, shown before its name as Ansible does (`common : Install`). */
+  role?: string;
+}
+
+/** A task's name as the text outputs show it: with its role first, as Ansible does. */
+export function shownTaskName(t: Pick<TaskRef, 'name' | 'role'>): string {
+  return t.role ? `${t.role} : ${t.name}` : t.name;
 }
 
 export interface TaskOutcome {

@@ -18,7 +18,7 @@ import { parseVars } from '../playbook/vars-file.js';
 export const CENSORED = 'the output has been hidden due to no_log: true';
 
 export function taskRef(task: Task, id: string, handler = false): TaskRef {
-  return { id, name: task.name, module: task.module, pos: task.pos, handler };
+  return { id, name: task.name, module: task.module, pos: task.pos, handler, ...(task.role ? { role: task.role.name } : {}) };
 }
 
 /** The variables a task sees on a host, by SPEC §3 precedence. */

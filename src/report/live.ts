@@ -1,6 +1,6 @@
 import { Listr, type ListrTaskWrapper } from 'listr2';
 import type { HostCounts, RunEvent, TaskOutcome } from '../core/types.js';
-import { emptyCounts } from '../core/types.js';
+import { emptyCounts, shownTaskName } from '../core/types.js';
 import { outcomeDetail, type TextOptions } from './plain.js';
 import { rolloutEventLine } from './rollout.js';
 import { formatMs, statusColor, type Style } from './style.js';
@@ -54,7 +54,7 @@ export class LiveReporter {
       case 'task:start': {
         const row = this.rows.get(e.host);
         if (row) {
-          row.current = e.task.handler ? `handler ${e.task.name}` : e.task.name;
+          row.current = e.task.handler ? `handler ${shownTaskName(e.task)}` : shownTaskName(e.task);
           row.started = true;
           row.taskStartedAt = Date.now();
           this.retitle(e.host, row);
@@ -62,7 +62,7 @@ export class LiveReporter {
         break;
       }
       case 'task:done':
-        this.taskDone(e.host, e.task.name, e.task.handler === true, e.outcome);
+        this.taskDone(e.host, shownTaskName(e.task), e.task.handler === true, e.outcome);
         break;
       case 'play:end':
         clearInterval(this.ticker);

@@ -1,4 +1,5 @@
 import type { RunEvent, TaskOutcome } from '../core/types.js';
+import { shownTaskName } from '../core/types.js';
 import { unifiedDiff } from './diff.js';
 import { rolloutEventLine } from './rollout.js';
 import { colorDiff, formatMs, statusColor, type Style } from './style.js';
@@ -80,7 +81,7 @@ export function plainReporter(write: (s: string) => void, opts: TextOptions, sty
         const where = e.task.handler ? 'handler ' : '';
         const extra = o.status === 'skipped' && !opts.verbose ? '' : style.dim(` ${formatMs(o.durationMs)}`);
         const check = opts.check && o.status === 'changed' ? ' (check)' : '';
-        write(`${paint(label.padEnd(11))} ${e.host}  ${where}${e.task.name}${check}${extra}`);
+        write(`${paint(label.padEnd(11))} ${e.host}  ${where}${shownTaskName(e.task)}${check}${extra}`);
         for (const l of outcomeDetail(o, opts, style)) write(`    ${l.split('\n').join('\n    ')}`);
         break;
       }
