@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import { CommandError } from '../core/errors.js';
@@ -54,4 +55,19 @@ export function expandTilde(p: string, home = os.homedir()): string {
   if (p === '~') return home;
   if (p.startsWith('~/')) return path.join(home, p.slice(2));
   return p;
+}
+
+const manyListeners = new WeakSet<AbortSignal>();
+
+/**
+ * Call `fn` once when `signal` aborts. A run's signal is shared by every command in flight on
+ * every host, so more than 10 listeners is normal, not a leak: Node's warning (printed on any
+ * run of a dozen hosts) is turned off for the signals listened to here.
+ */
+export function onAbortOnce(signal: AbortSignal, fn: () => void): void {
+  if (!manyListeners.has(signal)) {
+    manyListeners.add(signal);
+    setMaxListeners(0, signal);
+  }
+  signal.addEventListener('abort', fn, { once: true });
 }

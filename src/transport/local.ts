@@ -10,7 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { Duplex } from 'node:stream';
 import { CommandError, ConnectionError } from '../core/errors.js';
-import { checkPut, currentUser, getResult, toExecResult, type RawResult } from './common.js';
+import { checkPut, currentUser, getResult, onAbortOnce, toExecResult, type RawResult } from './common.js';
 import { checkMode, getCommand, putCommand } from './file-scripts.js';
 import { assertEnvName, baseArgv, becomeUser, commandArgv } from './quote.js';
 import type {
@@ -146,7 +146,7 @@ export class LocalTransport implements Transport {
           stderr,
         });
       });
-      if (opts.signal) opts.signal.addEventListener('abort', onAbort, { once: true });
+      if (opts.signal) onAbortOnce(opts.signal, onAbort);
       if (opts.timeoutMs !== undefined && opts.timeoutMs > 0) {
         timer = setTimeout(() => {
           timedOut = true;

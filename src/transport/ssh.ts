@@ -24,7 +24,7 @@ import type {
   Client as SshClient,
 } from 'ssh2';
 import { ConnectionError } from '../core/errors.js';
-import { checkPut, currentUser, expandTilde, getResult, toExecResult, type RawResult } from './common.js';
+import { checkPut, currentUser, expandTilde, getResult, onAbortOnce, toExecResult, type RawResult } from './common.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from './connection-spec.js';
 import { getCommand, putCommand } from './file-scripts.js';
 import {
@@ -199,7 +199,7 @@ function delay(ms: number, signal?: AbortSignal): Promise<void> {
       clearTimeout(t);
       reject(signal!.reason);
     };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal) onAbortOnce(signal, onAbort);
   });
 }
 
@@ -728,7 +728,7 @@ export class SshTransport implements Transport {
         if (i >= 0) this.waiters.splice(i, 1);
         reject(signal!.reason);
       };
-      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal) onAbortOnce(signal, onAbort);
       this.waiters.push(w);
       this.grow();
     });
@@ -920,7 +920,7 @@ export class SshTransport implements Transport {
         });
         if (opts.signal) {
           if (opts.signal.aborted) onAbort();
-          else opts.signal.addEventListener('abort', onAbort, { once: true });
+          else onAbortOnce(opts.signal, onAbort);
         }
         if (opts.timeoutMs !== undefined && opts.timeoutMs > 0) {
           timer = setTimeout(() => {
