@@ -15,6 +15,7 @@ import { historyCommand } from './history.js';
 import { describeError, playCommand, type CliIO, type PlayOptions } from './play.js';
 import { encryptString, readStdin, vaultCommand } from './vault.js';
 import { configureVault } from '../vault/keyring.js';
+import { maskSecrets } from '../vault/secrets.js';
 import { passwordSource, type PasswordOptions } from '../vault/password.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -48,6 +49,11 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
     argv,
     ...io,
   };
+  // Every line runbook prints passes here: vault and no_log values become ********.
+  const rawOut = full.out;
+  const rawErr = full.err;
+  full.out = (s) => rawOut(maskSecrets(s));
+  full.err = (s) => rawErr(maskSecrets(s));
   let exit: number = EXIT.OK;
   let verbose = false;
   const onSignal = () => {

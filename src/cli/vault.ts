@@ -60,11 +60,11 @@ export async function vaultCommand(action: string, files: string[], password: Pa
       await writeAtomic(abs, encrypt(text, await password()));
       io.out(`encrypted ${name}`);
     } else if (action === 'decrypt') {
-      const plain = await openVault(await readText(abs), name, 1, 1, password);
+      const plain = await openVault(await readText(abs), name, 1, 1, password, false);
       await writeAtomic(abs, plain);
       io.out(`decrypted ${name}`);
     } else if (action === 'view') {
-      const plain = await openVault(await readText(abs), name, 1, 1, password);
+      const plain = await openVault(await readText(abs), name, 1, 1, password, false);
       io.out(plain.replace(/\n$/, ''));
     } else if (action === 'edit') {
       await editFile(abs, name, password, io);
@@ -83,7 +83,7 @@ async function editFile(abs: string, name: string, password: PasswordSource, io:
   } catch {
     exists = false;
   }
-  const plain = exists ? await openVault(await readText(abs), name, 1, 1, password) : '';
+  const plain = exists ? await openVault(await readText(abs), name, 1, 1, password, false) : '';
   const pw = await password();
   const dir = await mkdtemp(join(tmpdir(), 'runbook-vault-'));
   try {

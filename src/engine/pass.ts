@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { maskSecrets } from '../vault/secrets.js';
 import { formatPos } from '../core/errors.js';
 import type { ModuleDefinition } from '../core/module.js';
 import { EXIT, EventBus, type HostCounts, type Subscriber } from '../core/types.js';
@@ -170,6 +171,6 @@ export function shownPath(cwd: string, p: string): string {
 export async function writeJson(file: string, value: unknown): Promise<void> {
   const { writeFile, rename } = await import('node:fs/promises');
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  await writeFile(tmp, JSON.stringify(value, null, 2) + '\n');
+  await writeFile(tmp, maskSecrets(JSON.stringify(value, null, 2)) + '\n');
   await rename(tmp, file);
 }

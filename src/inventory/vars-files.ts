@@ -10,6 +10,7 @@ import { ConfigError } from '../core/errors.js';
 import type { InventoryData } from './model.js';
 import { LOCALHOST_NAMES } from './patterns.js';
 import { isAnyVault, openVault } from '../vault/keyring.js';
+import { registerSecret } from '../vault/secrets.js';
 import { decryptVaults, describeNode, hasVault, parseYaml, posOf, toValue } from './yaml-source.js';
 
 export type Decrypt = (ciphertext: string, where: string) => string | Promise<string>;
@@ -18,19 +19,23 @@ const VARS_EXTS = ['', '.yml', '.yaml', '.json'];
 
 /** Read a file's text, decrypting it first when it is a whole-file vault. */
 export async function readMaybeVault(file: string, decrypt: Decrypt | undefined): Promise<string> {
+  return (await readVarsText(file, decrypt)).text;
+}
+
+async function readVarsText(file: string, decrypt: Decrypt | undefined): Promise<{ text: string; vaulted: boolean }> {
   let text: string;
   try {
     text = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
   } catch (e) {
     throw new ConfigError(`cannot read ${file}: ${(e as Error).message}`, undefined, undefined, { cause: e });
   }
-  if (isAnyVault(text)) text = decrypt ? await decrypt(text, file) : await openVault(text, file);
-  return text;
+  if (!isAnyVault(text)) return { text, vaulted: false };
+  return { text: decrypt ? await decrypt(text, file) : await openVault(text, file), vaulted: true };
 }
 
 /** Parse a variables file: a mapping (or an empty file) → its variables. */
 export async function loadVarsFile(file: string, decrypt: Decrypt | undefined): Promise<Record<string, unknown>> {
-  const text = await readMaybeVault(file, decrypt);
+  const { text, vaulted } = await readVarsText(file, decrypt);
   const src = parseYaml(text, file);
   const root = src.doc.contents as Node | null;
   if (root == null || (isScalar(root) && root.value == null)) return {};
@@ -42,6 +47,8 @@ export async function loadVarsFile(file: string, decrypt: Decrypt | undefined): 
     if (!decrypt) throw new ConfigError('an encrypted !vault value needs a vault password (--vault-password-file)', posOf(src, root));
     value = (await decryptVaults(value, decrypt, file)) as Record<string, unknown>;
   }
+  // Every value of a vaulted file is a secret: masked in all output.
+  if (vaulted) registerSecret(value);
   return value;
 }
 

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { maskSecrets } from '../vault/secrets.js';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -99,7 +100,7 @@ export function currentUser(env: NodeJS.ProcessEnv = process.env): string {
 
 /**
  * The run journal: an SQLite file (`journal.db`) under the runbook home. Task outcomes arrive
- * already censored by the executor (no_log), and the journal stores no result fields besides
+ * already censored by the executor (no_log), every vault or no_log value is masked, and the journal stores no result fields besides
  * a task's status, change list, diff and message — never its variables or output.
  */
 export class Journal {
@@ -124,7 +125,7 @@ export class Journal {
   begin(r: RunRecord): void {
     this.db
       .prepare('INSERT INTO runs (id, kind, command, user, cwd, playbook, inventory, started) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(r.id, r.kind, r.command, r.user, r.cwd, r.playbook, r.inventory, r.started);
+      .run(r.id, r.kind, maskSecrets(r.command), r.user, r.cwd, r.playbook, r.inventory, r.started);
   }
 
   /** Record one pass's tasks from its report; `kindOf` says what a changed task was. */
@@ -140,13 +141,13 @@ export class Journal {
             pass,
             host,
             seq,
-            t.name,
+            maskSecrets(t.name),
             t.module,
             t.status,
             t.status === 'changed' ? kindOf(host, t.name) : null,
-            t.changes ? JSON.stringify(t.changes) : null,
-            t.diff ? JSON.stringify(t.diff) : null,
-            t.msg ?? null,
+            t.changes ? maskSecrets(JSON.stringify(t.changes)) : null,
+            t.diff ? maskSecrets(JSON.stringify(t.diff)) : null,
+            t.msg == null ? null : maskSecrets(t.msg),
           );
         });
       }
@@ -155,7 +156,7 @@ export class Journal {
   }
 
   finish(runId: string, exit: number, summary: RunSummary): void {
-    this.db.prepare('UPDATE runs SET ended = ?, exit = ?, summary = ? WHERE id = ?').run(new Date().toISOString(), exit, JSON.stringify(summary), runId);
+    this.db.prepare('UPDATE runs SET ended = ?, exit = ?, summary = ? WHERE id = ?').run(new Date().toISOString(), exit, maskSecrets(JSON.stringify(summary)), runId);
   }
 
   /** The newest `last` runs, newest first. */

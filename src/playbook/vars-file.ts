@@ -2,6 +2,7 @@ import path from 'node:path';
 import { ConfigError, ConfigErrors } from '../core/errors.js';
 import { isPlainObject } from '../template/runtime.js';
 import { isAnyVault, openVault } from '../vault/keyring.js';
+import { registerSecret } from '../vault/secrets.js';
 import { found } from './explain.js';
 import { splitArgs } from './load.js';
 import { displayPath, readSourceText, SourceFile } from './yaml.js';
@@ -23,14 +24,16 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export async function loadVarsFile(file: string, opts: VarsFileOptions = {}): Promise<Record<string, unknown>> {
   const abs = path.resolve(file);
   let text = await readSourceText(file, 'variables file');
-  if (isAnyVault(text)) {
-    try {
-      text = opts.decrypt ? await opts.decrypt(text, abs) : await openVault(text, displayPath(abs));
-    } catch (e) {
-      throw e instanceof ConfigError ? new ConfigErrors([e]) : e;
-    }
+  if (!isAnyVault(text)) return parseVars(text, abs);
+  try {
+    text = opts.decrypt ? await opts.decrypt(text, abs) : await openVault(text, displayPath(abs));
+  } catch (e) {
+    throw e instanceof ConfigError ? new ConfigErrors([e]) : e;
   }
-  return parseVars(text, abs);
+  // Every value of a vaulted file is a secret: masked in all output.
+  const vars = parseVars(text, abs);
+  registerSecret(vars);
+  return vars;
 }
 
 /** Parse variables text; `abs` names it in errors. */

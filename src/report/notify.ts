@@ -1,3 +1,5 @@
+import { maskSecrets } from '../vault/secrets.js';
+
 /** How a webhook POST went. */
 export interface NotifyResult {
   ok: boolean;
@@ -20,7 +22,7 @@ export async function notify(url: string, body: unknown, opts: { attempts?: numb
       const res = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'user-agent': 'runbook' },
-        body: JSON.stringify(body),
+        body: maskSecrets(JSON.stringify(body)),
         signal: AbortSignal.timeout(timeoutMs),
       });
       await res.arrayBuffer().catch(() => undefined);

@@ -24,9 +24,17 @@ export function isAnyVault(text: string): boolean {
 
 /**
  * Open vault text found in `file` (`line`: where the vault starts there, 1 for a whole file).
- * Errors are ConfigErrors naming file:line:col.
+ * Errors are ConfigErrors naming file:line:col. The plaintext is registered for masking
+ * unless `register` is false (`runbook vault view` prints it on purpose).
  */
-export async function openVault(text: string, file: string, line = 1, col = 1, pw: PasswordSource | undefined = source): Promise<string> {
+export async function openVault(
+  text: string,
+  file: string,
+  line = 1,
+  col = 1,
+  pw: PasswordSource | undefined = source,
+  register = true,
+): Promise<string> {
   const pos = { file, line, col };
   if (text.trimStart().startsWith(ANSIBLE_VAULT_PREFIX)) {
     throw new ConfigError(
@@ -44,7 +52,7 @@ export async function openVault(text: string, file: string, line = 1, col = 1, p
   }
   try {
     const plain = decrypt(text, password);
-    registerSecret(plain);
+    if (register) registerSecret(plain);
     return plain;
   } catch (e) {
     if (e instanceof VaultError) throw new ConfigError(e.message, { file, line: line + (e.line ?? 1) - 1, col }, undefined, { cause: e });

@@ -12,7 +12,8 @@ let pattern: RegExp | undefined;
 export function registerSecret(value: unknown): void {
   if (typeof value === 'string') {
     const lines = [value, value.trim(), ...value.split(/\r?\n/).map((l) => l.trim())];
-    for (const s of lines) {
+    const forms = lines.flatMap((l) => [l, JSON.stringify(l).slice(1, -1), JSON.stringify(JSON.stringify(l)).slice(1, -1)]);
+    for (const s of forms) {
       if (s.length >= 3 && !secrets.has(s)) {
         secrets.add(s);
         pattern = undefined;
