@@ -9,6 +9,7 @@ import debug from './debug.js';
 import dockerContainer from './docker_container.js';
 import fail from './fail.js';
 import file from './file.js';
+import getUrl from './get_url.js';
 import group from './group.js';
 import healthCheck from './health_check.js';
 import includeVars from './include_vars.js';
@@ -30,4 +31,4 @@ import volume from './volume.js';
 import waitFor from './wait_for.js';
 
 /** Every module runbook ships, by the name tasks use. */
-export const builtinModules: ModuleDefinition<any, any>[] = [command, shell, copy, template, file, dockerContainer, volume, nginxLb, healthCheck, logAgent, stat, lineinfile, blockinfile, setFact, debug, assertModule, fail, meta, includeVars, setup, service, systemd, user, group, apt, packageModule, cron, uri, waitFor];
+export const builtinModules: ModuleDefinition<any, any>[] = [command, shell, copy, template, file, dockerContainer, volume, nginxLb, healthCheck, logAgent, stat, lineinfile, blockinfile, setFact, debug, assertModule, fail, meta, includeVars, setup, service, systemd, user, group, apt, packageModule, cron, uri, waitFor, getUrl];

@@ -9,6 +9,7 @@ import packageModule from '../../modules/package.js';
 import cron from '../../modules/cron.js';
 import uri from '../../modules/uri.js';
 import waitFor from '../../modules/wait_for.js';
+import getUrl from '../../modules/get_url.js';
 import { fleetTransport } from '../support/fleet-transport.js';
 import { makeModuleContext } from '../support/module-context.js';
 
@@ -361,5 +362,46 @@ describe.skipIf(!fleet || fleet.hosts.length < 2)('wait_for and uri on the fleet
     // http.server answers POST with 501: the request (method, JSON body) got there and the status is reported.
     const post = { url: `http://${server()}:${port}/api`, method: 'POST', body: { a: 1 }, body_format: 'json' as const, status_code: [501] };
     expect((await uri.apply(ctx, post, await uri.plan(ctx, post))).result).toMatchObject({ status: 501 });
+  });
+  it('get_url: check mode changes nothing, downloads with checksum and mode, second run ok, mismatch fails, force replaces changed content', async () => {
+    const ctx = makeModuleContext({ transport: h1 });
+    await waitFor.plan(ctx, { host: server(), port, timeout: 20 });
+    const dest = '/srv/rb-get/hello.txt';
+    expect((await h1.exec(['mkdir', '-p', '/srv/rb-get'])).exitCode).toBe(0);
+    const sha = 'sha256:5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03'; // "hello\\n"
+    const params = { url: `http://${server()}:${port}/hello.txt`, dest, checksum: sha, mode: '0640' };
+    const ls = async () => (await h1.exec({ script: 'ls -la /srv/rb-get; cat /srv/rb-get/* 2>/dev/null; exit 0' })).stdout;
+    const before = await ls();
+    const cp = await getUrl.plan(makeModuleContext({ transport: h1, check: true }), params);
+    expect(cp.changes).toEqual([{ field: 'content', before: '(absent)', after: sha }]);
+    expect(await ls()).toBe(before);
+
+    await getUrl.apply(ctx, params, await getUrl.plan(ctx, params));
+    expect((await h1.exec(['cat', dest])).stdout).toBe('hello\n');
+    expect((await h1.exec(['stat', '-c', '%a', dest])).stdout.trim()).toBe('640');
+    expect((await getUrl.plan(ctx, params)).changes).toEqual([]);
+    // only the mode differs: a chmod, no download
+    const pm = await getUrl.plan(ctx, { ...params, mode: '0644' });
+    expect(pm.changes).toEqual([{ field: 'mode', before: '0640', after: '0644' }]);
+
+    // into a directory: the URL's file name; a wrong checksum fails and leaves nothing behind
+    const bad = { url: params.url, dest: '/srv/rb-get/', checksum: `sha256:${'0'.repeat(64)}` };
+    const pb = await getUrl.plan(ctx, bad);
+    expect(pb.result).toMatchObject({ dest: '/srv/rb-get/hello.txt' });
+    await expect(getUrl.apply(ctx, bad, pb)).rejects.toThrow('checksum mismatch');
+    expect((await h1.exec(['cat', dest])).stdout).toBe('hello\n');
+    expect((await h1.exec({ script: 'ls -A /srv/rb-get' })).stdout.trim()).toBe('hello.txt');
+
+    // without checksum: kept unless force, and with force replaced only when the URL serves other content
+    expect((await h1.exec({ script: 'echo old > "$1"', args: [dest] })).exitCode).toBe(0);
+    const plain = { url: params.url, dest };
+    expect((await getUrl.plan(ctx, plain)).changes).toEqual([]);
+    const forced = { ...plain, force: true };
+    const pf = await getUrl.plan(ctx, forced);
+    expect(pf.changes.map((c) => c.field)).toEqual(['content']);
+    await getUrl.apply(ctx, forced, pf);
+    expect((await h1.exec(['cat', dest])).stdout).toBe('hello\n');
+    expect((await getUrl.plan(ctx, forced)).changes).toEqual([]);
+    await h1.exec(['rm', '-rf', '/srv/rb-get']);
   });
 });
