@@ -8,7 +8,9 @@ import { fleetTransport } from '../support/fleet-transport.js';
 /**
  * The Ansible-style site in test/compat (roles with defaults, vars, templates, files,
  * handlers, a dependency, import_playbook, import_role tasks_from, include_tasks over a
- * loop, with_items / with_dict / with_nested / with_first_found) through the CLI on the
+ * loop, with_items / with_dict / with_nested / with_first_found; an application role with
+ * gather_facts, include_vars, set_fact, assert, a Jinja template, lineinfile, flush_handlers
+ * and block/rescue/always) through the CLI on the
  * fleet: the first run changes, the second changes nothing, check mode leaves every host as
  * it was.
  */
@@ -83,7 +85,21 @@ describe.skipIf(!fleet)('roles: the compatibility site on the fleet', () => {
     expect(await cat(other, 'home/.bashrc')).toBe('# bashrc for 2 users\n');
     expect((await on(other).exec(['test', '-d', `${root}/home/bob/.config`])).exitCode).toBe(0);
     expect(await cat(web, 'etc/users.txt')).toBe('alice bob\n');
+    // app: gathered facts, include_vars, set_fact, assert, a Jinja template, lineinfile, a flushed
+    // handler, block/rescue/always (the template's text is Jinja2's own rendering of it).
+    const cpus = Number((await on(web).exec(['nproc'])).stdout.trim());
+    expect(await cat(web, 'app/app.conf')).toBe(
+      `# shopfront 2.4.1 on ${web} (Debian 12)\n[server]\nport = 9090\nthreads = ${Math.max(cpus, 2)}\nnon_default_port = yes\n\n` +
+        '[features]\n1. cart\n2. search (last)\nchannels = stable, beta\n\n[limits]\nfiles = 1024\nmemory = 256m\nentries = 4\n',
+    );
+    expect(await cat(web, 'app/env')).toBe('APP_PORT=9090\n');
+    expect(await cat(web, 'app/fallback')).toBe('fell back after: Probe a missing binary\n');
+    expect(await cat(web, 'app/stamp')).toBe('SHOPFRONT-2.4.1\n');
+    expect(await cat(web, 'app/restarts')).toBe('restarted SHOPFRONT-2.4.1\n');
+    expect((await on(other).exec(['test', '-e', `${root}/app`])).exitCode).not.toBe(0);
     const tasks = first.events.filter((e) => e.type === 'task:done' && e.host === web).map((e) => e.task.name);
+    // The handler ran at flush_handlers, before the block.
+    expect(tasks.indexOf('restart app')).toBeLessThan(tasks.indexOf('Probe a missing binary'));
     expect(tasks.filter((n: string) => n === 'Site config')).toHaveLength(2);
     expect(tasks.filter((n: string) => n === 'reload nginx')).toHaveLength(1);
   });
@@ -98,6 +114,7 @@ describe.skipIf(!fleet)('roles: the compatibility site on the fleet', () => {
     expect(check.code).toBe(0);
     expect(await snapshot()).toEqual(before);
     expect(await cat(web, 'log/nginx-reloads')).toBe('reloaded\n');
+    expect(await cat(web, 'app/restarts')).toBe('restarted SHOPFRONT-2.4.1\n');
   });
 
   it('--tags selects a role by the tags of its roles: entry', async () => {
