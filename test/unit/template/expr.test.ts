@@ -157,6 +157,38 @@ describe('filters', () => {
   });
 });
 
+describe('Jinja expressions', () => {
+  it('inline if, ~, arithmetic with Python semantics', () => {
+    expect(ev("'big' if n > 2 else 'small'")).toBe('big');
+    expect(ev("'x' if zero")).toBe('');
+    expect(ev("s ~ '!' ~ n")).toBe('Hello World!3');
+    expect(ev('n * 2 + 1')).toBe(7);
+    expect(ev('-7 // 2')).toBe(-4);
+    expect(ev('-7 % 3')).toBe(2);
+    expect(ev('2 ** 3 ** 2')).toBe(64);
+    expect(ev('[1] + [2]')).toEqual([1, 2]);
+    expect(() => ev('n / zero')).toThrow(/division by zero/);
+    expect(() => ev("n + 'a'")).toThrow(/cannot use '\+' on an integer and a string/);
+    expect(() => ev("'%s' % n")).toThrow(/string formatting with % is not supported/);
+  });
+  it('string escapes as Python reads them: an unknown one keeps its backslash', () => {
+    expect(ev("'a\\d'")).toBe('a\\d');
+    expect(ev("'a\\\\d'")).toBe('a\\d');
+    expect(ev("'it\\'s'")).toBe("it's");
+    expect(ev("'v1.2' is match('v\\d')")).toBe(true);
+  });
+  it('tests with arguments, and filters with keyword arguments', () => {
+    expect(ev("'1.10' is version('1.9', '>')")).toBe(true);
+    expect(ev('n is divisibleby 3')).toBe(true);
+    expect(ev("'a' is in list")).toBe(true);
+    expect(ev('nothing is sameas none')).toBe(true);
+    expect(ev('list | select("number") | list')).toEqual([1, 2]);
+    expect(ev('map.a | combine({"c": 1})')).toEqual({ b: 'deep', c: 1 });
+    expect(ev('[3, 1, 2] | sort(reverse=true) | first')).toBe(3);
+    expect(() => ev('list | sort')).toThrow(/sort: cannot compare/);
+  });
+});
+
 describe('errors', () => {
   it('undefined variable names it, the task and the position', () => {
     const e = err(() => evalExpr("version == 'v2' and verison == 1", vars, { pos, task: 'Deploy' }));

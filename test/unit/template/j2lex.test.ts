@@ -29,6 +29,19 @@ describe('j2 lexer', () => {
   it('skips delimiters inside string literals', () => {
     expect(texts("{{ '}}' ~ x }}")).toEqual(["{{'}}' ~ x}}"]);
   });
+  it('an expression may hold map literals: }} inside brackets does not close it', () => {
+    expect(texts("{{ {'a': {'b': 1}} }}|{{ [{'c': 2}] }}")).toEqual(["{{{'a': {'b': 1}}}}", '|', "{{[{'c': 2}]}}"]);
+    expect(texts("{{ 'it\\'s }}' }}")).toEqual(["{{'it\\'s }}'}}"]);
+  });
+  it('lstrip_blocks strips the indentation before block tags and comments only, unless {%+', () => {
+    const src = 'a\n  {% if x %}\n  {{ y }}\n\t{# c #}\n  {%+ endif %}';
+    expect(texts(src)).toEqual(['a\n  ', '{%if x%}', '  ', '{{y}}', '\n\t', '  ', '{%endif%}']);
+    expect(lexJ2(src, { lstripBlocks: true }).map((t) => (t.k === 'text' ? t.text : t.k))).toEqual(['a\n', 'stmt', '  ', 'var', '\n', '  ', 'stmt']);
+  });
+  it('trim_blocks can be turned off; +%} keeps the newline', () => {
+    expect(texts('{% if a %}\nA{% endif +%}\nB')).toEqual(['{%if a%}', 'A', '{%endif%}', '\nB']);
+    expect(lexJ2('{% if a %}\nA', { trimBlocks: false }).map((t) => (t.k === 'text' ? t.text : t.k))).toEqual(['stmt', '\nA']);
+  });
   it('reports unterminated tags at their offset', () => {
     expect(() => lexJ2('ab {% if x')).toThrow(J2SyntaxError);
     let offset = -1;
