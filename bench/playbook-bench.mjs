@@ -40,6 +40,8 @@ const { values: opt } = parseArgs({
     forks: { type: 'string', default: '10' },
     budget: { type: 'string', default: '540' },
     'no-extras': { type: 'boolean', default: false },
+    extras: { type: 'string', default: 'mitogen,default,facts,default-rerun' },
+    'inventory-hosts': { type: 'string', default: '' },
     'no-build': { type: 'boolean', default: false },
     down: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -81,6 +83,7 @@ const WAYS = {
   'runbook-rerun': { label: 'runbook, rerun (nothing to change)', vs: 'runbook-rerun' },
   'runbook-check': { label: 'runbook --check (nothing to change)', vs: 'runbook-rerun' },
   floor: { label: 'raw floor: 13 shell commands, 1 ssh master per host', vs: 'runbook-first' },
+  'floor-ssh2': { label: 'raw floor: 13 shell commands, 1 ssh2 connection per host, node process', vs: 'runbook-first' },
   'ansible-first': { label: 'ansible-playbook, pipelining + N forks, first run', vs: 'runbook-first' },
   'ansible-rerun': { label: 'ansible-playbook, pipelining + N forks, rerun', vs: 'runbook-rerun' },
   'mitogen-first': { label: 'ansible-playbook, mitogen_linear + N forks, first run', vs: 'runbook-first' },
@@ -89,6 +92,17 @@ const WAYS = {
   'default-rerun': { label: 'ansible-playbook, default settings (5 forks), rerun', vs: 'runbook-rerun' },
   'facts-first': { label: 'ansible-playbook, default settings + fact gathering, first run', vs: 'runbook-first' },
 };
+// --inventory-hosts 50,200: many inventory entries sharing the fleet's sshd containers (runbook rerun).
+const INVENTORY_SIZES = opt['inventory-hosts'].split(',').filter(Boolean).map((x) => {
+  const n = Number(x);
+  if (!Number.isInteger(n) || n < 1 || n > 5000) {
+    console.error(`--inventory-hosts: integers 1..5000, got ${x}`);
+    process.exit(1);
+  }
+  return n;
+});
+for (const n of INVENTORY_SIZES) WAYS[`runbook-inv${n}`] = { label: `runbook, ${n} inventory hosts on ${HOSTS} sshd (converged; 3 host-named files rewritten per entry)`, vs: 'runbook-rerun' };
+const EXTRAS = new Set(opt.extras.split(',').filter(Boolean));
 for (const w of Object.values(WAYS)) w.label = w.label.replace('N forks', `${FORKS} forks`);
 const measured = Object.fromEntries(Object.keys(WAYS).map((k) => [k, []]));
 
@@ -198,6 +212,25 @@ function record(way, round, res, extra = {}) {
 // runbook
 
 const RUNBOOK_PLAYBOOK = path.join(WORKLOAD, 'runbook.yml');
+
+/** An inventory of n entries h1..hn, entry i reaching the fleet's host (i-1) mod size. */
+function wideInventory(fleet, n) {
+  const text = fs.readFileSync(fleet.inventoryPath, 'utf8');
+  const head = text.split('\n  children:')[0];
+  const real = [...text.matchAll(/^ +(h\d+): (\{[^\n]*\})$/gm)];
+  const byName = new Map(real.map((m) => [m[1], m[2]]));
+  const names = fleet.hosts.map((h) => h.name);
+  const lines = [];
+  const hosts = [];
+  for (let i = 1; i <= n; i++) {
+    const base = names[(i - 1) % names.length];
+    lines.push(`        w${i}: ${byName.get(base)}`);
+    hosts.push({ name: `w${i}` });
+  }
+  const file = path.join(RESULTS, `inventory-${n}.yml`);
+  fs.writeFileSync(file, `${head}\n  children:\n    fleet:\n      hosts:\n${lines.join('\n')}\n`);
+  return { inventoryPath: file, hosts };
+}
 
 function parseJsonLines(text) {
   const events = [];
@@ -358,13 +391,32 @@ function spawnExit(cmd, args) {
   });
 }
 
-async function floorHost(fleet, host, facts) {
+/** The workload's effect as 13 shell steps for one host; inputFromPrev: stdin is the previous step's stdout. */
+function floorSteps(host, facts) {
   const R = REMOTE_ROOT;
+  const vars = { ...facts.vars, inventory_hostname: host.name };
+  return [
+    { cmd: `mkdir -p ${R}/conf ${R}/data ${R}/bin ${R}/state ${R}/releases/v1 && chmod 755 ${R}/conf ${R}/data ${R}/bin ${R}/state ${R}/releases ${R}/releases/v1` },
+    { cmd: `cat > ${R}/conf/motd && chmod 644 ${R}/conf/motd`, input: fill(facts.motd, vars) },
+    { cmd: `cat > ${R}/bin/tool.sh`, input: facts.tool },
+    { cmd: `cat > ${R}/conf/app.conf && chmod 640 ${R}/conf/app.conf`, input: fill(facts.template, vars) },
+    { cmd: `ln -sfn ${R}/releases/v1 ${R}/current` },
+    { cmd: 'uname -r' },
+    { cmd: `cat > ${R}/state/kernel`, inputFromPrev: true },
+    { cmd: facts.items.map((i) => `echo ${i} > ${R}/data/${i}.txt && chmod 644 ${R}/data/${i}.txt`).join(' && ') },
+    { cmd: `cat > ${R}/conf/limits.conf && chmod 644 ${R}/conf/limits.conf`, input: facts.limits },
+    { cmd: `chmod 750 ${R}/bin/tool.sh` },
+    { cmd: `[ -e ${R}/state/index.txt ] || cat ${R}/data/*.txt > ${R}/state/index.txt` },
+    { cmd: `rm -f ${R}/conf/old.conf` },
+    { cmd: `printf 'reloaded %s\\n' ${vars.app_port} > ${R}/state/reloaded` },
+  ];
+}
+
+async function floorHost(fleet, host, facts) {
   const sock = path.join(os.tmpdir(), `runbook-bench-floor-${process.pid}-${host.name}`);
   const base = sshArgs(fleet, host);
   const dest = base[base.length - 1];
   const opts = base.slice(0, -1);
-  const vars = { ...facts.vars, inventory_hostname: host.name };
   if ((await spawnExit('ssh', [...opts, '-f', '-N', '-M', '-S', sock, dest])) !== 0) throw new Error(`floor: ssh master to ${host.name} failed`);
   const exec = async (cmd, input) => {
     const r = await run('ssh', [...opts, '-S', sock, '-o', 'ControlMaster=no', dest, cmd], { input, allowFail: true, timeoutMs: 60_000 });
@@ -372,22 +424,22 @@ async function floorHost(fleet, host, facts) {
     return r.stdout;
   };
   try {
-    await exec(`mkdir -p ${R}/conf ${R}/data ${R}/bin ${R}/state ${R}/releases/v1 && chmod 755 ${R}/conf ${R}/data ${R}/bin ${R}/state ${R}/releases ${R}/releases/v1`);
-    await exec(`cat > ${R}/conf/motd && chmod 644 ${R}/conf/motd`, fill(facts.motd, vars));
-    await exec(`cat > ${R}/bin/tool.sh`, facts.tool);
-    await exec(`cat > ${R}/conf/app.conf && chmod 640 ${R}/conf/app.conf`, fill(facts.template, vars));
-    await exec(`ln -sfn ${R}/releases/v1 ${R}/current`);
-    const kernel = (await exec('uname -r')).replace(/\n$/, '');
-    await exec(`cat > ${R}/state/kernel`, `${kernel}\n`);
-    await exec(facts.items.map((i) => `echo ${i} > ${R}/data/${i}.txt && chmod 644 ${R}/data/${i}.txt`).join(' && '));
-    await exec(`cat > ${R}/conf/limits.conf && chmod 644 ${R}/conf/limits.conf`, facts.limits);
-    await exec(`chmod 750 ${R}/bin/tool.sh`);
-    await exec(`[ -e ${R}/state/index.txt ] || cat ${R}/data/*.txt > ${R}/state/index.txt`);
-    await exec(`rm -f ${R}/conf/old.conf`);
-    await exec(`printf 'reloaded %s\\n' ${vars.app_port} > ${R}/state/reloaded`);
+    let prev = '';
+    for (const st of floorSteps(host, facts)) prev = await exec(st.cmd, st.inputFromPrev ? prev : st.input);
   } finally {
     await spawnExit('ssh', [...opts, '-S', sock, '-O', 'exit', dest]);
   }
+}
+
+/** The floor as a Node process over one ssh2 connection per host (node start included). */
+async function runFloorSsh2(round, fleet, facts) {
+  const specFile = path.join(RESULTS, `floor-ssh2-${fleet.hosts.length}.json`);
+  const hosts = fleet.hosts.map((h) => ({ name: h.name, host: '127.0.0.1', port: h.port, user: fleet.user, steps: floorSteps(h, facts) }));
+  fs.writeFileSync(specFile, JSON.stringify({ key: fleet.keyPath, hosts }));
+  const res = await timed(`floor-ssh2-r${round}`, process.execPath, [path.join(HERE, 'floor-ssh2.mjs'), specFile]);
+  res.ok = res.code === 0;
+  if (!res.ok) problem(`raw floor over ssh2 (round ${round}) failed: exit ${res.code}: ${res.stderr.trim().split('\n').slice(-4).join(' | ')}`);
+  return record('floor-ssh2', round, res);
 }
 
 async function runFloor(round, fleet, facts) {
@@ -432,7 +484,7 @@ const verification = [];
 
 function compareTrees(what, round, a, aName, b, bName) {
   const differing = Object.keys(a).filter((h) => a[h] !== b[h]);
-  const entry = { round, what, same: differing.length === 0, hosts_differing: differing, tree_sha256: sha(a[Object.keys(a)[0]] ?? '') };
+  const entry = { round, what, same: differing.length === 0, hosts_differing: differing, tree_sha256: sha(a[Object.keys(a)[0]] ?? ''), listing: a[Object.keys(a)[0]] ?? '' };
   if (differing.length > 0) {
     const h = differing[0];
     const la = new Set(a[h].split('\n'));
@@ -576,6 +628,9 @@ async function main() {
     await cleanHosts(fleet);
     await runFloor(n, fleet, facts);
     const floorTree = await fingerprint(fleet);
+    await cleanHosts(fleet);
+    await runFloorSsh2(n, fleet, facts);
+    const floor2Tree = await fingerprint(fleet);
 
     await cleanHosts(fleet);
     await runAnsible('ansible-first', n, fleet, 'ansible', path.join(WORKLOAD, 'ansible.yml'), 'changed');
@@ -585,6 +640,7 @@ async function main() {
 
     compareTrees('runbook vs ansible-playbook', n, rbTree, 'runbook', anTree, 'ansible');
     compareTrees('raw floor vs ansible-playbook', n, floorTree, 'floor', anTree, 'ansible');
+    compareTrees('raw floor (ssh2) vs ansible-playbook', n, floor2Tree, 'floor-ssh2', anTree, 'ansible');
     return (Date.now() - t0) / 1000;
   };
 
@@ -602,6 +658,19 @@ async function main() {
     roundsDone++;
   }
 
+  // Many inventory entries sharing the fleet's containers, after a converging run: the files
+  // named after inventory_hostname (motd, app.conf and what notifies) are rewritten by each entry,
+  // the rest is unchanged. Every entry must finish without a failure.
+  if (INVENTORY_SIZES.length > 0) {
+    await cleanHosts(fleet);
+    await runRunbook('runbook-first', 0, fleet, [], 'changed');
+    measured['runbook-first'].pop(); // a converging run, not a measurement
+    for (const n of INVENTORY_SIZES) {
+      const wide = wideInventory(fleet, n);
+      await runRunbook(`runbook-inv${n}`, 1, wide, [], 'any');
+    }
+  }
+
   // Extras, once each, in this order while the budget lasts: the mitogen strategy, default
   // settings, default settings with fact gathering (what a play without gather_facts: false
   // gets), and a rerun with default settings. Estimates are relative to the tuned first run.
@@ -615,6 +684,7 @@ async function main() {
     };
     const extras = [
       {
+        key: 'mitogen',
         name: 'mitogen',
         est: 0.8 * anFirst,
         skip: mitogen ? null : 'ansible-mitogen is not installed',
@@ -623,8 +693,9 @@ async function main() {
           await runAnsible('mitogen-rerun', 1, fleet, 'mitogen', playbook, 'unchanged');
         },
       },
-      { name: 'default settings, first run', est: 1.2 * anFirst, run: () => firstRun('default-first', 'default', playbook) },
+      { key: 'default', name: 'default settings, first run', est: 1.2 * anFirst, run: () => firstRun('default-first', 'default', playbook) },
       {
+        key: 'facts',
         name: 'default settings with fact gathering',
         est: 1.6 * anFirst,
         run: async () => {
@@ -637,9 +708,10 @@ async function main() {
         },
       },
       // The hosts are converged by whichever first run came last: a valid rerun.
-      { name: 'default settings, rerun', est: 1.2 * anFirst, run: () => runAnsible('default-rerun', 1, fleet, 'default', playbook, 'unchanged') },
+      { key: 'default-rerun', name: 'default settings, rerun', est: 1.2 * anFirst, run: () => runAnsible('default-rerun', 1, fleet, 'default', playbook, 'unchanged') },
     ];
     for (const x of extras) {
+      if (!EXTRAS.has(x.key)) continue;
       const why = x.skip ?? (elapsed() + x.est > BUDGET_S ? `it would pass --budget ${BUDGET_S} s` : null);
       if (why) {
         notes.push(`${x.name}: not measured, ${why}`);
