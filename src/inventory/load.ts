@@ -16,7 +16,7 @@ import { expandHostPattern } from './ranges.js';
 import { loadVarsDirs, readMaybeVault, type Decrypt } from './vars-files.js';
 import { decryptVaults, hasVault } from './yaml-source.js';
 import { parseYamlInventory } from './yaml-inventory.js';
-import { activeDecrypt } from '../vault/keyring.js';
+import { activeDecrypt, inlineDecrypt } from '../vault/keyring.js';
 
 export interface LoadInventoryOptions {
   cwd: string;
@@ -136,7 +136,7 @@ async function parseInventoryFile(file: string, data: InventoryData, decrypt: De
 
 async function decryptInline(data: InventoryData, decrypt: Decrypt, where: string): Promise<void> {
   const fix = async (vars: Record<string, unknown>): Promise<void> => {
-    for (const [k, v] of Object.entries(vars)) if (hasVault(v)) vars[k] = await decryptVaults(v, decrypt, where);
+    for (const [k, v] of Object.entries(vars)) if (hasVault(v)) vars[k] = await decryptVaults(v, inlineDecrypt(decrypt), where);
   };
   for (const g of data.groups.values()) await fix(g.inlineVars);
   for (const h of data.hosts.values()) await fix(h.inlineVars);

@@ -9,7 +9,7 @@ import { isMap, isScalar, type Node } from 'yaml';
 import { ConfigError } from '../core/errors.js';
 import type { InventoryData } from './model.js';
 import { LOCALHOST_NAMES } from './patterns.js';
-import { isAnyVault, openVault } from '../vault/keyring.js';
+import { inlineDecrypt, isAnyVault, literalValues, openVault } from '../vault/keyring.js';
 import { registerSecret } from '../vault/secrets.js';
 import { decryptVaults, describeNode, hasVault, parseYaml, posOf, toValue } from './yaml-source.js';
 
@@ -45,11 +45,12 @@ export async function loadVarsFile(file: string, decrypt: Decrypt | undefined): 
   let value = toValue(src, root) as Record<string, unknown>;
   if (hasVault(value)) {
     if (!decrypt) throw new ConfigError('an encrypted !vault value needs a vault password (--vault-password-file)', posOf(src, root));
-    value = (await decryptVaults(value, decrypt, file)) as Record<string, unknown>;
+    value = (await decryptVaults(value, inlineDecrypt(decrypt), file)) as Record<string, unknown>;
   }
   // Every value of a vaulted file is a secret: masked in all output.
-  if (vaulted) registerSecret(value);
-  return value;
+  if (!vaulted) return value;
+  registerSecret(value);
+  return literalValues(value) as Record<string, unknown>;
 }
 
 async function isDir(path: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { ConfigError, ConfigErrors } from '../core/errors.js';
 import { isPlainObject } from '../template/runtime.js';
-import { isAnyVault, openVault } from '../vault/keyring.js';
+import { isAnyVault, literalValues, openVault } from '../vault/keyring.js';
 import { registerSecret } from '../vault/secrets.js';
 import { found } from './explain.js';
 import { splitArgs } from './load.js';
@@ -33,7 +33,7 @@ export async function loadVarsFile(file: string, opts: VarsFileOptions = {}): Pr
   // Every value of a vaulted file is a secret: masked in all output.
   const vars = parseVars(text, abs);
   registerSecret(vars);
-  return vars;
+  return literalValues(vars) as Record<string, unknown>;
 }
 
 /** Parse variables text; `abs` names it in errors. */

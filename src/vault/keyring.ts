@@ -3,6 +3,7 @@
  * playbook vars files, inline `!vault` values. Each decrypted value is registered for masking.
  */
 import { ConfigError } from '../core/errors.js';
+import { literalTemplate } from '../template/unsafe.js';
 import type { PasswordSource } from './password.js';
 import { registerSecret } from './secrets.js';
 import { decrypt, VaultError, VAULT_PREFIX } from './vault.js';
@@ -64,4 +65,22 @@ export async function openVault(
 export function activeDecrypt(): ((text: string, file: string) => Promise<string>) | undefined {
   const pw = source;
   return pw ? (text, file) => openVault(text, file, 1, 1, pw) : undefined;
+}
+
+/**
+ * Decrypted values as the variable layers hold them: every string made literal (as `!unsafe`),
+ * so a secret holding `{{` is passed as written, never rendered as a template.
+ */
+export function literalValues(value: unknown): unknown {
+  if (typeof value === 'string') return literalTemplate(value);
+  if (Array.isArray(value)) return value.map(literalValues);
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, literalValues(v)]));
+  }
+  return value;
+}
+
+/** A decrypt hook for inline `!vault` values: the plaintext, made literal. */
+export function inlineDecrypt<W>(decrypt: (text: string, where: W) => string | Promise<string>) {
+  return async (text: string, where: W): Promise<string> => literalTemplate(await decrypt(text, where));
 }

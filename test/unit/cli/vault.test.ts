@@ -8,6 +8,7 @@ import { loadVarsFile } from '../../../src/playbook/vars-file.js';
 import { configureVault } from '../../../src/vault/keyring.js';
 import { passwordSource } from '../../../src/vault/password.js';
 import { VAULT_HEADER } from '../../../src/vault/vault.js';
+import { literalText } from '../../../src/template/unsafe.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -119,7 +120,9 @@ describe('runbook vault', () => {
     await writeFile(join(dir, 'inv.yml'), `all:\n  vars:\n${r.out.replace(/^/gm, '    ')}\n  hosts:\n    h1:\n`);
     configureVault(passwordSource({}, dir));
     const loaded = await loadInventory(join(dir, 'inv.yml'), { cwd: dir });
-    expect(loaded.hostVars('h1')).toEqual({ api_key: 'k3y {{ raw }}' });
+    // Held as a literal (like !unsafe): it renders to itself, never as a template.
+    expect(loaded.hostVars('h1')).toEqual({ api_key: "k3y {{ '{{' }} raw }}" });
+    expect(literalText(loaded.hostVars('h1').api_key as string)).toBe('k3y {{ raw }}');
     configureVault(undefined);
     const e = await loadInventory(join(dir, 'inv.yml'), { cwd: dir }).catch((x: Error) => x);
     expect((e as Error).message).toMatch(/inv\.yml:3:21: an encrypted !vault value needs a vault password/);
