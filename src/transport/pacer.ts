@@ -13,6 +13,8 @@ export const DEFAULT_HANDSHAKES_PER_ENDPOINT = 8;
 interface Gate {
   active: number;
   queue: (() => void)[];
+  /** No limit until the endpoint is idle again (it stopped answering: pacing cannot help it). */
+  open?: boolean;
 }
 
 export class HandshakePacer {
@@ -39,13 +41,28 @@ export class HandshakePacer {
     return { active: g?.active ?? 0, queued: g?.queue.length ?? 0 };
   }
 
+  /**
+   * Start every handshake waiting for `endpoint` now, and those that come until none is in
+   * flight: an sshd that accepts connections and never answers would otherwise make each wave
+   * of N wait out the whole connect timeout in turn.
+   */
+  unpace(endpoint: string): void {
+    const g = this.gates.get(endpoint);
+    if (!g) return;
+    g.open = true;
+    for (const next of g.queue.splice(0)) {
+      g.active++;
+      next();
+    }
+  }
+
   private acquire(endpoint: string): Promise<void> {
     let g = this.gates.get(endpoint);
     if (!g) {
       g = { active: 0, queue: [] };
       this.gates.set(endpoint, g);
     }
-    if (g.active < this.limit) {
+    if (g.open || g.active < this.limit) {
       g.active++;
       return Promise.resolve();
     }

@@ -485,6 +485,8 @@ export class SshTransport implements Transport {
         // A slot per sshd endpoint from the TCP connect to the end of the login; none while backing off.
         return await this.pacer.run(`${ep.address}:${ep.port}`, async () => this.connectOnce(ep, await makeSock()));
       } catch (e) {
+        // A server that took the connection and never answered: the others queued for it need not wait in turn.
+        if (errLevel(e) === 'client-timeout' || errCode(e) === 'ETIMEDOUT') this.pacer.unpace(`${ep.address}:${ep.port}`);
         const { error, retry } = this.classify(e, ep);
         last = error;
         if (!retry) throw error;

@@ -153,4 +153,34 @@ describe('HandshakePacer', () => {
     await Promise.all(runs);
     expect([...perEndpoint.values()].map((s) => s.peak)).toEqual(Array(10).fill(8));
   });
+
+  it('unpace starts every queued handshake of a silent endpoint at once, until it is idle again', async () => {
+    const pacer = new HandshakePacer(2);
+    const c = fakeConnector();
+    const first = ['s0', 's1', 's2', 's3', 's4'].map((n) => pacer.run('silent:22', () => c.connect(n)));
+    const other = ['o0', 'o1', 'o2'].map((n) => pacer.run('other:22', () => c.connect(n)));
+    await settle();
+    expect(c.started).toEqual(['s0', 's1', 'o0', 'o1']);
+    pacer.unpace('silent:22');
+    await settle();
+    expect(c.started).toEqual(['s0', 's1', 'o0', 'o1', 's2', 's3', 's4']);
+    // A newcomer to the silent endpoint is not held back either; the other endpoint still is.
+    const late = pacer.run('silent:22', () => c.connect('s5'));
+    await settle();
+    expect(c.started.at(-1)).toBe('s5');
+    expect(pacer.stats('other:22')).toEqual({ active: 2, queued: 1 });
+    for (const n of ['s0', 's1', 's2', 's3', 's4', 's5']) c.fail(n);
+    await Promise.allSettled([...first, late]);
+    // Once idle, the endpoint is paced again.
+    const again = ['r0', 'r1', 'r2'].map((n) => pacer.run('silent:22', () => c.connect(n)));
+    await settle();
+    expect(c.started.slice(-2)).toEqual(['r0', 'r1']);
+    expect(pacer.stats('silent:22')).toEqual({ active: 2, queued: 1 });
+    for (const n of ['o0', 'o1']) c.finish(n);
+    await settle();
+    for (const n of ['o2', 'r0', 'r1']) c.finish(n);
+    await settle();
+    c.finish('r2');
+    await Promise.all([...other, ...again]);
+  });
 });
