@@ -14,7 +14,7 @@ import { driftCommand, type DriftOptions } from './drift.js';
 import { historyCommand } from './history.js';
 import { describeError, playCommand, type CliIO, type PlayOptions } from './play.js';
 import { encryptString, readStdin, vaultCommand } from './vault.js';
-import { configureVault } from '../vault/keyring.js';
+import { configureVault, preloadPassword } from '../vault/keyring.js';
 import { maskSecrets } from '../vault/secrets.js';
 import { passwordSource, type PasswordOptions } from '../vault/password.js';
 
@@ -93,7 +93,13 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
       .option('-v, --verbose', 'more detail (repeatable)', count, 0)
       .option('--vault-password-file <file>', 'vault password: this file\'s first line, or its output when executable')
       .option('--ask-vault-pass', 'ask for the vault password (else RUNBOOK_VAULT_PASSWORD_FILE, RUNBOOK_VAULT_PASSWORD, or a prompt on a terminal)');
-  const useVault = (opts: PasswordOptions) => configureVault(passwordSource(opts, full.cwd));
+  // An explicitly given password is read at once (Ansible does the same); the terminal prompt
+  // only when a vault is met.
+  const useVault = async (opts: PasswordOptions) => {
+    configureVault(passwordSource(opts, full.cwd));
+    const env = process.env;
+    if (opts.vaultPasswordFile || opts.askVaultPass || env.RUNBOOK_VAULT_PASSWORD || env.RUNBOOK_VAULT_PASSWORD_FILE) await preloadPassword();
+  };
 
   runOptions(program.command('play').argument('<playbook>', 'playbook path, or a name under playbooks/'))
     .description('run a playbook')
@@ -104,7 +110,7 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
     .option('--detailed-exitcode', 'exit 2 when something changed')
     .action(async (playbook: string, opts: PlayOptions & PasswordOptions) => {
       verbose = opts.verbose > 0;
-      useVault(opts);
+      await useVault(opts);
       exit = await playCommand(playbook, opts, full);
     });
 
@@ -117,7 +123,7 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
     .option('--syntax-check', 'check the playbook and stop')
     .action(async (playbook: string, opts: DriftOptions & PasswordOptions) => {
       verbose = opts.verbose > 0;
-      useVault(opts);
+      await useVault(opts);
       exit = await driftCommand(playbook, opts, full);
     });
 
@@ -176,7 +182,7 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
     .option('--vault-password-file <file>', 'vault password: this file\'s first line, or its output when executable')
     .option('--ask-vault-pass', 'ask for the vault password')
     .action(async (opts: { inventory: string; list?: boolean; host?: string; graph?: string | boolean } & PasswordOptions) => {
-      useVault(opts);
+      await useVault(opts);
       const inv = await loadInventory(opts.inventory, { cwd: full.cwd });
       for (const w of inv.warnings) full.err(`warning: ${w.pos ? `${formatPos(w.pos)}: ` : ''}${w.msg}`);
       if (opts.host) {

@@ -18,6 +18,7 @@ import {
 import { ConfigError, ConfigErrors, type SourcePos } from '../core/errors.js';
 import { yamlErrorOffset } from '../core/yaml-errors.js';
 import { unsafeTag } from '../template/unsafe.js';
+import { vaultTag } from '../vault/keyring.js';
 
 /**
  * YAML as Ansible reads it (1.1: `yes` is true, `0755` is octal), minus two traps: dates
@@ -40,7 +41,7 @@ const PARSE_OPTIONS = {
         if (typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:bool' || !('test' in t) || !t.test) return t;
         return { ...t, test: t.test.test('true') ? PY_TRUE : PY_FALSE };
       })
-      .concat(unsafeTag),
+      .concat(unsafeTag, vaultTag),
 };
 
 /** A parsed YAML file that can say where any of its nodes is. */

@@ -2,6 +2,7 @@
  * The vault password of this run, for every loader: inventory files and group/host vars,
  * playbook vars files, inline `!vault` values. Each decrypted value is registered for masking.
  */
+import type { ScalarTag } from 'yaml';
 import { ConfigError } from '../core/errors.js';
 import { literalTemplate } from '../template/unsafe.js';
 import type { PasswordSource } from './password.js';
@@ -11,11 +12,45 @@ import { decrypt, VaultError, VAULT_PREFIX } from './vault.js';
 export const ANSIBLE_VAULT_PREFIX = '$ANSIBLE_VAULT;';
 
 let source: PasswordSource | undefined;
+let loaded: string | undefined;
 
 /** Set (or clear) where the password comes from. */
 export function configureVault(src: PasswordSource | undefined): void {
   source = src;
+  loaded = undefined;
 }
+
+/**
+ * Get the password now (when it was given explicitly), so that inline `!vault` values in
+ * playbooks, which the YAML parser resolves synchronously, can be opened.
+ */
+export async function preloadPassword(): Promise<void> {
+  if (source) loaded = await source();
+}
+
+/** The playbook parser's `!vault` tag: the plaintext (made literal), or an error at the value. */
+export const vaultTag: ScalarTag = {
+  tag: '!vault',
+  identify: () => false,
+  resolve(text: string, onError: (message: string) => void): string {
+    if (text.trimStart().startsWith(ANSIBLE_VAULT_PREFIX)) {
+      onError('this is an Ansible vault value, which runbook does not read: encrypt it again with `runbook vault encrypt-string`');
+      return '';
+    }
+    if (loaded === undefined) {
+      onError('an encrypted !vault value needs a vault password (--vault-password-file, --ask-vault-pass or RUNBOOK_VAULT_PASSWORD)');
+      return '';
+    }
+    try {
+      const plain = decrypt(text, loaded);
+      registerSecret(plain);
+      return literalTemplate(plain);
+    } catch (e) {
+      onError(e instanceof VaultError ? e.message : String(e));
+      return '';
+    }
+  },
+};
 
 /** Whether a text is a whole vault (runbook's, or Ansible's which is refused with a message). */
 export function isAnyVault(text: string): boolean {

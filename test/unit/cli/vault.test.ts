@@ -137,4 +137,24 @@ describe('runbook vault', () => {
     configureVault(passwordSource({}, dir));
     expect(await loadVarsFile(join(dir, 'vf.yml'))).toEqual({ secret_file: 's3cr3t' });
   });
+
+  it('inline !vault values in playbook vars decrypt when a password is given, else stop at file:line:col', async () => {
+    vi.stubEnv('RUNBOOK_VAULT_PASSWORD', 'pw-one');
+    vi.stubEnv('RUNBOOK_HOME', join(dir, 'home'));
+    const inline = (await run('vault', 'encrypt-string', '--name', 'play_secret', 'pl{{ay}}-secret-5')).out;
+    await writeFile(join(dir, 'inv-local.yml'), 'all:\n  hosts:\n    localhost:\n      ansible_connection: local\n');
+    const out = join(dir, 'play-out.txt');
+    await writeFile(
+      join(dir, 'pv.yml'),
+      `- hosts: all\n  vars:\n${inline.replace(/^/gm, '    ')}\n  tasks:\n    - copy: { dest: ${out}, content: "{{ play_secret }}" }\n`,
+    );
+    const r = await run('play', 'pv.yml', '-i', 'inv-local.yml', '--diff');
+    expect(r).toMatchObject({ code: 0 });
+    expect(r.out).not.toContain('secret-5');
+    expect(await readFile(out, 'utf8')).toBe('pl{{ay}}-secret-5');
+    vi.stubEnv('RUNBOOK_VAULT_PASSWORD', '');
+    const none = await run('play', 'pv.yml', '-i', 'inv-local.yml');
+    expect(none.code).toBe(1);
+    expect(none.err).toMatch(/^error: \S*pv\.yml:3:18: YAML: an encrypted !vault value needs a vault password/);
+  });
 });
