@@ -12,6 +12,8 @@
 //   BENCH_RUNS=N     rounds per fleet size (default 3)
 //   BENCH_QUICK=1    smoke: 3 hosts, 1 round, no mitogen, 50 inventory entries only
 //   BENCH_BUDGET=S   seconds per fleet size (default 900)
+//   BENCH_NO_BUILD=1 measure the current dist/ (no tsc first)
+//   BENCH_REPORT_ONLY=1 only rewrite RESULTS.md from the last run's results/latest-N.json
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -37,8 +39,14 @@ const plans = QUICK
 
 const results = [];
 let failed = false;
-let built = false;
+let built = process.env.BENCH_NO_BUILD === '1'; // BENCH_NO_BUILD=1: measure the current dist/
+const REPORT_ONLY = process.env.BENCH_REPORT_ONLY === '1'; // rewrite RESULTS.md from results/latest-N.json
 for (const p of plans) {
+  if (REPORT_ONLY) {
+    const saved = path.join(HERE, 'results', `latest-${p.hosts}.json`);
+    if (fs.existsSync(saved)) results.push(JSON.parse(fs.readFileSync(saved, 'utf8')));
+    continue;
+  }
   const argv = [path.join(HERE, 'playbook-bench.mjs'), '--hosts', String(p.hosts), '--rounds', String(RUNS), '--budget', String(BUDGET), ...p.args];
   if (built) argv.push('--no-build');
   console.log(`\n=== ${p.hosts} hosts: node ${path.relative(ROOT, argv[0])} ${argv.slice(1).join(' ')}`);
@@ -73,7 +81,7 @@ function table(res) {
     else r = `${ratio(med(key), med(key.endsWith('rerun') ? 'runbook-rerun' : 'runbook-first'))} of runbook`;
     const range = s.wall_s.n > 1 ? ` (${fmt(s.wall_s.min)}–${fmt(s.wall_s.max)})` : '';
     rows.push(
-      `| ${s.label} | ${fmt(s.wall_s.median)} s${range}, ${s.wall_s.n} | ${r} | ${s.max_rss_mib != null ? `${s.max_rss_mib.toFixed(0)} MiB${key.startsWith('runbook') ? '' : '*'}` : ''} | ${s.cpu_s_median != null ? `${fmt(s.cpu_s_median)} s` : ''} |`,
+      `| ${s.label} | ${fmt(s.wall_s.median)} s${range}, ${s.wall_s.n} | ${r} | ${s.max_rss_mib != null ? `${s.max_rss_mib.toFixed(0)} MiB${key.startsWith('runbook') || key.startsWith('floor') ? '' : '*'}` : ''} | ${s.cpu_s_median != null ? `${fmt(s.cpu_s_median)} s` : ''} |`,
     );
   }
   return rows.join('\n');
