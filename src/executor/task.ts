@@ -1,4 +1,5 @@
 import { ConnectionError, ModuleError, RunbookError, TemplateError } from '../core/errors.js';
+import { registerSecret } from '../vault/secrets.js';
 import type { ApplyResult, MetaAction, ModuleContext, ModuleDefinition, Plan } from '../core/module.js';
 import type { TaskOutcome, TaskRef } from '../core/types.js';
 import type { Located, Task } from '../playbook/types.js';
@@ -79,6 +80,8 @@ export async function runTask(pc: PlayContext, task: Task, ref: TaskRef, host: H
   outcome.durationMs = Date.now() - started;
   record(task, host, outcome);
   if (outcome.meta && outcome.status !== 'failed' && outcome.status !== 'skipped') metaEffect(pc, host, outcome.meta);
+  // What a no_log task read or set (a password it printed, a fact) stays masked wherever later tasks use it.
+  if (task.noLog) registerSecret([outcome.result?.stdout, outcome.result?.stderr, outcome.result?.ansible_facts]);
   const shown = task.noLog ? censor(outcome) : outcome;
   if (outcome.status === 'unreachable') {
     bus.emit({ type: 'host:unreachable', play: pc.play.name, host: host.name, task: ref, msg: outcome.msg ?? '' });

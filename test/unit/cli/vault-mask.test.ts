@@ -68,4 +68,23 @@ describe('vault values are masked', () => {
     }
     expect(text.text).toContain('+******** ******** ********');
   });
+
+  it('what a no_log task printed stays masked when later tasks use it', async () => {
+    await writeFile(
+      join(dir, 'nolog.yml'),
+      [
+        '- hosts: all',
+        '  tasks:',
+        '    - command: echo read-secret-88',
+        '      register: got',
+        '      no_log: true',
+        '    - command: echo {{ got.stdout }}',
+        '',
+      ].join('\n'),
+    );
+    const r = await run('play', 'nolog.yml', '-i', 'inv', '-vv', '--output', 'json');
+    expect(r.code).toBe(0);
+    expect(r.text).not.toContain('read-secret-88');
+    expect(r.text).toContain('"stdout":"********"');
+  });
 });
