@@ -3,7 +3,7 @@ import type { Inventory } from '../inventory/types.js';
 import type { Play, Playbook, Task } from '../playbook/types.js';
 import { loadVarsFile } from '../playbook/vars-file.js';
 import { exprNames, referencedNames } from '../template/names.js';
-import { checkJ2, isJ2Template, j2Names } from '../template/j2render.js';
+import { checkJ2, isJ2Template, j2NameSites } from '../template/j2render.js';
 import { checkTemplate } from '../template/render.js';
 import { didYouMean } from '../template/suggest.js';
 import { readLocalFile } from './context.js';
@@ -108,9 +108,19 @@ export async function checkUndefinedNames(
             errors.push(new ConfigError(`${where}: template ${src}: ${e.message}`, at));
             continue;
           }
+          if (j2) {
+            // Each undefined name at its place in the template file, the task's src named too.
+            const seen = new Set<string>();
+            for (const site of j2NameSites(text, file.path)) {
+              if (defined.has(site.name) || seen.has(site.name)) continue;
+              seen.add(site.name);
+              errors.push(new ConfigError(`undefined variable '${site.name}' in ${where} (template ${src} at ${at.file}:${at.line}:${at.col}): nothing defines it (inventory, vars, vars_files, -e, register)${didYouMean(site.name, defined)}`, site.pos));
+            }
+            continue;
+          }
           let names: string[] = [];
           try {
-            names = j2 ? j2Names(text) : referencedNames(text);
+            names = referencedNames(text);
           } catch {
             // What cannot be read here is reported by the module on the host's turn.
           }

@@ -1,8 +1,8 @@
-import { TemplateError } from '../core/errors.js';
+import { type SourcePos, TemplateError } from '../core/errors.js';
 import { Callable, evalExpr, ExprSyntaxError, parseExpr, truthy } from './expr.js';
 import { type J2LexOptions, J2SyntaxError, type J2Token, lexJ2 } from './j2lex.js';
 import { pyStr } from './jfilters.js';
-import { exprNames } from './names.js';
+import { exprNameSites } from './names.js';
 import { posAt } from './pos.js';
 import { isPlainObject } from './runtime.js';
 
@@ -341,11 +341,27 @@ export function j2Names(src: string): string[] {
   } catch {
     return [];
   }
-  const out = new Set<string>();
-  walkExprs(parsed.nodes, (expr, _s, bound) => {
-    for (const n of exprNames(expr, parsed.calls)) if (!bound.has(n)) out.add(n);
+  return [...new Set(j2NameSites(src, parsed).map((x) => x.name))];
+}
+
+/**
+ * Every read of a name from the caller's variables (see {@link j2Names}), with where it is
+ * written in the template file. Unparsable text → [].
+ */
+export function j2NameSites(src: string, parsedOrFile?: Parsed | string): { name: string; pos: SourcePos }[] {
+  const file = typeof parsedOrFile === 'string' ? parsedOrFile : '<template>';
+  let parsed: Parsed;
+  try {
+    parsed = typeof parsedOrFile === 'object' ? parsedOrFile : parseTemplate(src, file);
+  } catch {
+    return [];
+  }
+  const base = { file, line: 1, col: 1 };
+  const out: { name: string; pos: SourcePos }[] = [];
+  walkExprs(parsed.nodes, (expr, s, bound) => {
+    for (const x of exprNameSites(expr, parsed.calls)) if (!bound.has(x.name)) out.push({ name: x.name, pos: posAt(base, src, s + x.offset)! });
   }, new Set(TEMPLATE_VARS));
-  return [...out];
+  return out;
 }
 
 /** Whether a template file is Jinja (every `src` but a `.hbs` one, which is Handlebars). */

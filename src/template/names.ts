@@ -88,19 +88,26 @@ export function referencedNames(text: string): string[] {
  * Unparsable text → [].
  */
 export function exprNames(text: string, calls?: ReadonlySet<string>): string[] {
+  return [...new Set(exprNameSites(text, calls).map((x) => x.name))];
+}
+
+/** Like {@link exprNames}, each read with the offset where it is written (every read, in order). */
+export function exprNameSites(text: string, calls?: ReadonlySet<string>): { name: string; offset: number }[] {
   let ast: Expr;
+  const { expr, offset } = unwrapTemplate(String(text));
   try {
-    ast = parseExpr(unwrapTemplate(String(text)).expr, calls);
+    ast = parseExpr(expr, calls);
   } catch {
     return [];
   }
-  const names = new Set<string>();
+  const sites: { name: string; offset: number }[] = [];
+  const names = { add: (name: string, s: number) => sites.push({ name, offset: offset + s }) };
   const walk = (n: Expr, lenient: boolean): void => {
     switch (n.k) {
       case 'lit':
         return;
       case 'name':
-        if (!lenient) names.add(n.name);
+        if (!lenient) names.add(n.name, n.s);
         return;
       case 'list':
         n.items.forEach((x) => walk(x, false));
@@ -159,5 +166,5 @@ export function exprNames(text: string, calls?: ReadonlySet<string>): string[] {
     }
   };
   walk(ast, false);
-  return [...names];
+  return sites;
 }

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TemplateError } from '../../../src/core/errors.js';
-import { checkJ2, j2Names, renderJ2 } from '../../../src/template/j2render.js';
+import { checkJ2, j2Names, j2NameSites, renderJ2 } from '../../../src/template/j2render.js';
 
 /**
  * Jinja2 itself, with Ansible's template module settings (trim_blocks, the trailing newline
@@ -260,6 +260,7 @@ describe('.j2 rendering', () => {
   it('names read from outside, not those bound by set and for', () => {
     expect(j2Names('{% set a = b %}{{ a }}{% for x in xs %}{{ x }}{{ loop.index }}{{ y | default(1) }}{{ z }}{% endfor %}{{ x }}')).toEqual(['b', 'xs', 'z', 'x']);
     expect(j2Names('{% if %}')).toEqual([]);
+    expect(j2NameSites('a\n{% set y = 1 %}b {{ hostnme ~ y }}', 't.j2')).toEqual([{ name: 'hostnme', pos: { file: 't.j2', line: 2, col: 21 } }]);
   });
   it('computes lazily computed variables only when read, and may rebind them', () => {
     let reads = 0;
