@@ -101,7 +101,7 @@ const out = [
   '',
 ];
 for (const res of results) {
-  out.push(`## ${res.settings.hosts} hosts, ${res.settings.rounds} round(s), ${res.settings.forks} forks (load average ${res.machine.loadavg_start[0]} → ${res.machine.loadavg_end[0]})`, '');
+  out.push(`## ${res.settings.hosts} hosts, ${res.settings.rounds} round(s), ${res.settings.forks} forks (measured ${res.date.slice(11, 16)} UTC, load average ${res.machine.loadavg_start[0]} → ${res.machine.loadavg_end[0]})`, '');
   out.push(table(res), '');
   for (const l of res.headline) out.push(`- ${l}`);
   const same = res.verification.filter((v) => v.what === 'runbook vs ansible-playbook');
