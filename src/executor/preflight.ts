@@ -35,6 +35,9 @@ export async function checkUndefinedNames(
   }
   // Facts a setup task (gather_facts) sets: any ansible_* name, as the host decides which exist.
   const gathers = playbook.plays.some((p) => allTasks(p).some((t) => t.module === 'setup'));
+  const known = (n: string, defined: Set<string>) => defined.has(n) || (gathers && n.startsWith('ansible_'));
+  const hint = (n: string, defined: Set<string>) =>
+    n.startsWith('ansible_') && !gathers ? '; facts are gathered with gather_facts: true on the play' : didYouMean(n, defined);
   for (const h of inventory.hostNames) for (const k of Object.keys(inventory.hostVars(h))) common.add(k);
   for (const g of inventory.groups.values()) for (const k of Object.keys(g.vars)) common.add(k);
 
@@ -50,8 +53,8 @@ export async function checkUndefinedNames(
     }
     const check = (names: string[], defined: Set<string>, pos: SourcePos, where: string) => {
       for (const n of names) {
-        if (!defined.has(n) && !(gathers && n.startsWith('ansible_'))) {
-          errors.push(new ConfigError(`undefined variable '${n}' in ${where}: nothing defines it (inventory, vars, vars_files, -e, register)${n.startsWith('ansible_') && !gathers ? '; facts are gathered with gather_facts: true on the play' : didYouMean(n, defined)}`, pos));
+        if (!known(n, defined)) {
+          errors.push(new ConfigError(`undefined variable '${n}' in ${where}: nothing defines it (inventory, vars, vars_files, -e, register)${hint(n, defined)}`, pos));
         }
       }
     };
@@ -112,9 +115,9 @@ export async function checkUndefinedNames(
             // Each undefined name at its place in the template file, the task's src named too.
             const seen = new Set<string>();
             for (const site of j2NameSites(text, file.path)) {
-              if (defined.has(site.name) || seen.has(site.name)) continue;
+              if (known(site.name, defined) || seen.has(site.name)) continue;
               seen.add(site.name);
-              errors.push(new ConfigError(`undefined variable '${site.name}' in ${where} (template ${src} at ${at.file}:${at.line}:${at.col}): nothing defines it (inventory, vars, vars_files, -e, register)${didYouMean(site.name, defined)}`, site.pos));
+              errors.push(new ConfigError(`undefined variable '${site.name}' in ${where} (template ${src} at ${at.file}:${at.line}:${at.col}): nothing defines it (inventory, vars, vars_files, -e, register)${hint(site.name, defined)}`, site.pos));
             }
             continue;
           }
