@@ -264,7 +264,7 @@ function resolveBecome(pc: PlayContext, task: Task, vars: Vars): Become | undefi
 /** Connection variables of a delegate_to target: its inventory vars, or a bare name (localhost is local). */
 function delegateVars(pc: PlayContext, name: string): Vars {
   const run = pc.run;
-  const known = run.hosts.get(name)?.inventoryVars ?? (run.inventory.hostNames.includes(name) ? run.inventory.hostVars(name) : undefined);
+  const known = run.hosts.get(name)?.inventoryVars ?? (run.inventory.hasHost(name) ? run.inventory.hostVars(name) : undefined);
   const inventory = known ?? { ansible_connection: name === 'localhost' || name === '127.0.0.1' ? 'local' : 'ssh' };
   return layeredVars({ inventory, play: {}, varsFiles: {}, task: {}, registered: {}, extra: {}, magic: {} });
 }

@@ -15,6 +15,8 @@ export interface Inventory {
   dir?: string;
   /** Host names in inventory order. */
   hostNames: string[];
+  /** Whether `name` is an inventory host (a set lookup, not a scan of hostNames). */
+  hasHost(name: string): boolean;
   groups: Map<string, InventoryGroup>;
   /** Variables of a host by SPEC §3 precedence (all < parent group < child group < host). */
   hostVars(host: string): Record<string, unknown>;
