@@ -603,11 +603,11 @@ async function main() {
   const mitogen = fs.existsSync(MITOGEN_STRATEGIES);
 
   if (!opt['no-build']) {
-    say('building runbook (tsc -p tsconfig.json)');
-    const r = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], { cwd: ROOT, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`tsc failed (use --no-build to measure the current dist/):\n${(r.stdout + r.stderr).trim().split('\n').slice(0, 20).join('\n')}`);
+    say('building runbook (npm run build)');
+    const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`the build failed (use --no-build to measure the current dist/):\n${(r.stdout + r.stderr).trim().split('\n').slice(0, 20).join('\n')}`);
   }
-  if (!fs.existsSync(path.join(ROOT, 'dist', 'src', 'cli', 'main.js'))) throw new Error('dist/ is missing: run npx tsc -p tsconfig.json');
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'src', 'cli', 'main.js'))) throw new Error('dist/ is missing: run npm run build');
 
   say(`fleet "${FLEET_NAME}" with ${HOSTS} hosts`);
   const fleet = await startFleet({ name: FLEET_NAME, count: HOSTS, withDocker: false, log: say });

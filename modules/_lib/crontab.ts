@@ -1,4 +1,4 @@
-import { CronExpressionParser } from 'cron-parser';
+import { createRequire } from 'node:module';
 import { CommandError, ModuleError } from '../../src/core/errors.js';
 import type { ModuleContext } from '../../src/core/module.js';
 
@@ -8,6 +8,10 @@ import type { ModuleContext } from '../../src/core/module.js';
  * read and written with `crontab -u USER` when the host has it, else as the spool file
  * /var/spool/cron/crontabs/USER; a cron_file is /etc/cron.d/NAME (lines with a user field).
  */
+
+/** cron-parser (with luxon, a third of a megabyte) is loaded when a schedule is first checked, not at start-up. */
+let cronParser: typeof import('cron-parser') | undefined;
+const loadCronParser = () => (cronParser ??= createRequire(import.meta.url)('cron-parser') as typeof import('cron-parser'));
 
 export const CRON_MARKER = '#Ansible: ';
 
@@ -36,7 +40,7 @@ export function cronSchedule(params: CronParams): string {
   const fields = [params.minute, params.hour, params.day, params.month, params.weekday].map((f) => String(f ?? '*'));
   const expr = fields.join(' ');
   try {
-    CronExpressionParser.parse(expr);
+    loadCronParser().CronExpressionParser.parse(expr);
   } catch (e) {
     throw new ModuleError(`cron ${params.name}: '${expr}' is not a valid schedule: ${(e as Error).message}`, { name: params.name });
   }

@@ -1,9 +1,6 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { addModuleFormats } from '../core/formats.js';
+import type { ErrorObject } from 'ajv';
 import type { ModuleDefinition } from '../core/module.js';
-
-const ajv = addModuleFormats(new Ajv({ allErrors: true, useDefaults: true, strict: false }));
-const compiled = new WeakMap<ModuleDefinition<any, any>, ValidateFunction>();
+import { validatorFor } from '../core/validators.js';
 
 /** The placeholder `omit` renders to; parameters equal to it are dropped, as in Ansible. */
 export const OMIT = '__omit_place_holder__';
@@ -16,11 +13,7 @@ export function validateParams(
   mod: ModuleDefinition<any, any>,
   params: Record<string, unknown>,
 ): { ok: true; params: Record<string, unknown> } | { ok: false; message: string } {
-  let validate = compiled.get(mod);
-  if (!validate) {
-    validate = ajv.compile(mod.schema);
-    compiled.set(mod, validate);
-  }
+  const validate = validatorFor(mod.schema, 'defaults');
   const copy = stripOmitted(structuredClone(params)) as Record<string, unknown>;
   if (validate(copy)) return { ok: true, params: copy };
   return { ok: false, message: describeErrors(mod.name, validate.errors ?? []) };

@@ -1,10 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
-import { addModuleFormats } from '../core/formats.js';
+import type { ErrorObject } from 'ajv';
 import { ConfigError, ConfigErrors, formatPos, type SourcePos, TemplateError } from '../core/errors.js';
 import type { JsonSchema } from '../core/module.js';
+import { type ValidateFunction, validatorFor } from '../core/validators.js';
 import { impossiblePattern } from '../inventory/patterns.js';
 import { checkExpr, unwrapTemplate } from '../template/expr.js';
 import { posAt } from '../template/pos.js';
@@ -32,33 +31,12 @@ export interface LoadOptions {
 
 type Warning = { msg: string; pos?: SourcePos };
 
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-
-function newAjv(): Ajv {
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: false });
-  addFormats(ajv);
-  addModuleFormats(ajv);
-  return ajv;
-}
-
-let structure: { playbook: ValidateFunction; tasks: ValidateFunction } | undefined;
 function structureValidators() {
-  if (!structure) {
-    const ajv = newAjv();
-    structure = { playbook: ajv.compile(playbookSchema), tasks: ajv.compile(taskFileSchema) };
-  }
-  return structure;
+  return { playbook: validatorFor(playbookSchema, 'explain'), tasks: validatorFor(taskFileSchema, 'explain') };
 }
 
-const argsAjv = newAjv();
-const argValidators = new WeakMap<object, ValidateFunction>();
-function argValidator(schema: JsonSchema): ValidateFunction {
-  let v = argValidators.get(schema);
-  if (!v) {
-    v = argsAjv.compile(schema);
-    argValidators.set(schema, v);
-  }
-  return v;
+function argValidator(schema: JsonSchema) {
+  return validatorFor(schema, 'explain');
 }
 
 /** Prefixes of fully qualified module names that map onto runbook's modules. */

@@ -1,4 +1,5 @@
-import { Listr, type ListrTaskWrapper } from 'listr2';
+import { createRequire } from 'node:module';
+import type { ListrTaskWrapper } from 'listr2';
 import type { HostCounts, RunEvent, TaskOutcome } from '../core/types.js';
 import { emptyCounts, shownTaskName } from '../core/types.js';
 import { outcomeDetail, type TextOptions } from './plain.js';
@@ -128,6 +129,8 @@ export class LiveReporter {
       for (const [host, row] of rows) if (row.current) this.retitle(host, row);
     }, 250);
     this.ticker.unref();
+    // listr2 is loaded when a live view starts, not by every command.
+    const { Listr } = createRequire(import.meta.url)('listr2') as typeof import('listr2');
     const list = new Listr(
       [...rows.entries()].map(([host, row]) => ({
         title: host,
