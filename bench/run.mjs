@@ -6,13 +6,13 @@
 // round interleaving runbook (first run on clean hosts, rerun, --check), the raw floor and
 // ansible-playbook (pipelining; then mitogen once), and compares the files left on the hosts.
 // At 10 hosts it also measures runbook's no-change rerun over 50 and 200 inventory entries
-// that share the 10 sshd containers.
+// that share the 10 sshd containers. Then bench/startup.mjs: start-up against a bare node.
 //
 // Environment:
 //   BENCH_RUNS=N     rounds per fleet size (default 3)
 //   BENCH_QUICK=1    smoke: 3 hosts, 1 round, no mitogen, 50 inventory entries only
 //   BENCH_BUDGET=S   seconds per fleet size (default 900)
-//   BENCH_NO_BUILD=1 measure the current dist/ (no tsc first)
+//   BENCH_NO_BUILD=1 measure the current dist/ (no build first)
 //   BENCH_REPORT_ONLY=1 only rewrite RESULTS.md from the last run's results/latest-N.json
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -65,6 +65,15 @@ for (const p of plans) {
 }
 if (results.length === 0) process.exit(1);
 
+// Start-up, once runbook is built: no fleet, side by side with a bare node process.
+const startupFile = path.join(HERE, 'results', 'startup.json');
+if (!REPORT_ONLY) {
+  console.log(`\n=== start-up: node bench/startup.mjs --rounds ${QUICK ? 5 : 15}`);
+  const r = spawnSync(process.execPath, [path.join(HERE, 'startup.mjs'), '--rounds', String(QUICK ? 5 : 15)], { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) failed = true;
+}
+const startup = fs.existsSync(startupFile) ? JSON.parse(fs.readFileSync(startupFile, 'utf8')) : undefined;
+
 const fmt = (x) => (x == null ? '' : x < 10 ? x.toFixed(2) : x.toFixed(1));
 const ratio = (a, b) => (a && b ? `${(a / b).toFixed(a / b < 10 ? 2 : 1)}×` : '');
 
@@ -100,6 +109,13 @@ const out = [
   'rerun vs rerun). Peak RSS: the runbook process; * the largest single ansible process.',
   '',
 ];
+if (startup) {
+  const node = startup.ways.find((w) => w.key === 'node').median_s;
+  out.push(`## Start-up (measured ${startup.date.slice(11, 16)} UTC, ${startup.ways[0].n} interleaved rounds, no fleet)`, '');
+  out.push('| command | median wall (min–max) | ratio |', '| --- | --- | --- |');
+  for (const w of startup.ways) out.push(`| ${w.label} | ${w.median_s.toFixed(3)} s (${w.min_s.toFixed(3)}–${w.max_s.toFixed(3)}) | ${(w.median_s / node).toFixed(1)}× bare node |`);
+  out.push('');
+}
 for (const res of results) {
   out.push(`## ${res.settings.hosts} hosts, ${res.settings.rounds} round(s), ${res.settings.forks} forks (measured ${res.date.slice(11, 16)} UTC, load average ${res.machine.loadavg_start[0]} → ${res.machine.loadavg_end[0]})`, '');
   out.push(table(res), '');

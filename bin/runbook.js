@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-// The bundle of dist/src/cli/main.js (npm run build): one file to load, so commands start fast.
-import { main } from '../dist/src/cli/main.bundle.js';
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+// The CLI from its bundle and V8 code cache (npm run build): one file, no parse, fast start.
+import { startCli } from '../dist/src/cli/start.js';
+startCli(process.argv.slice(2));

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { execFile, spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -23,7 +24,7 @@ export interface CronEntry {
 
 /** Check a crontab schedule (five fields or a macro); returns the next time it fires. */
 export async function validateSchedule(schedule: string, now = new Date()): Promise<Date> {
-  const { CronExpressionParser } = await import('cron-parser');
+  const { CronExpressionParser } = createRequire(import.meta.url)('cron-parser') as typeof import('cron-parser');
   const s = schedule.trim();
   if (MACROS.has(s)) return CronExpressionParser.parse(s, { currentDate: now }).next().toDate();
   const fields = s.split(/\s+/);

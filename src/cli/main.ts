@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { ConfigError, formatPos } from '../core/errors.js';
@@ -19,6 +20,19 @@ import { maskSecrets } from '../vault/secrets.js';
 import { passwordSource, type PasswordOptions } from '../vault/password.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
+
+/** runbook's version, from its package.json (two folders up from src/cli/, three from dist/src/cli/). */
+function packageVersion(): string {
+  for (const up of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'runbook' && pkg.version) return pkg.version;
+    } catch {
+      // not this folder
+    }
+  }
+  return 'unknown';
+}
 const count = (_: string, prev: number) => prev + 1;
 
 function moduleMap(): Map<string, ModuleDefinition<any, any>> {
@@ -74,6 +88,7 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
 
   const program = new Command('runbook')
     .description('Push-based automation over SSH: playbooks, inventories, idempotent modules.')
+    .version(`runbook ${packageVersion()} (node ${process.version})`, '--version', 'print the version')
     .exitOverride()
     .configureOutput({ writeOut: (s) => full.out(s.trimEnd()), writeErr: (s) => full.err(s.trimEnd()) })
     .showSuggestionAfterError(true);

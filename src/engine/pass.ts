@@ -1,3 +1,4 @@
+import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { maskSecrets } from '../vault/secrets.js';
 import { formatPos } from '../core/errors.js';
@@ -169,7 +170,6 @@ export function shownPath(cwd: string, p: string): string {
 
 /** Write a report object atomically. */
 export async function writeJson(file: string, value: unknown): Promise<void> {
-  const { writeFile, rename } = await import('node:fs/promises');
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
   await writeFile(tmp, maskSecrets(JSON.stringify(value, null, 2)) + '\n');
   await rename(tmp, file);

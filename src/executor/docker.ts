@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
@@ -24,7 +25,8 @@ export async function dockerClient(
   transport: Transport,
   opts: { become?: Become; socketPath?: string } = {},
 ): Promise<DockerClient> {
-  const { default: DockerCtor } = await import('dockerode');
+  // Required here, not imported at the top: dockerode is loaded only by runs that use containers.
+  const DockerCtor = createRequire(import.meta.url)('dockerode') as typeof import('dockerode');
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
   const socket = opts.socketPath ?? DOCKER_SOCKET;
   const dial = (): Promise<Duplex> => transport.openStream!(DIAL_STDIO_ARGV, { become: opts.become! });

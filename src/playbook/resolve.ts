@@ -5,7 +5,9 @@ import { ConfigError } from '../core/errors.js';
 /** SPEC §1: PLAYBOOK is a path, else looked up under playbooks/ (with .yml/.yaml added if missing). */
 export function resolvePlaybookPath(arg: string, cwd: string): string {
   const named = /\.ya?ml$/.test(arg) ? [arg] : [arg, `${arg}.yml`, `${arg}.yaml`];
-  const candidates = [path.resolve(cwd, arg), ...named.map((n) => path.resolve(cwd, 'playbooks', n))];
+  // An absolute path names one file; playbooks/ is only looked in for relative names.
+  const candidates = path.isAbsolute(arg) ? [arg] : [path.resolve(cwd, arg), ...named.map((n) => path.resolve(cwd, 'playbooks', n))];
   for (const c of candidates) if (existsSync(c)) return c;
-  throw new ConfigError(`playbook not found: '${arg}' (looked for ${candidates.map((c) => path.relative(cwd, c) || c).join(', ')})`);
+  const shown = candidates.map((c) => (path.isAbsolute(arg) ? c : path.relative(cwd, c) || c));
+  throw new ConfigError(`playbook not found: '${arg}' (looked for ${shown.join(', ')})`);
 }
