@@ -31,6 +31,8 @@ export interface TaskOutcome {
   /** A later `when`/template could not be decided in check mode. */
   decidedAtRunTime?: boolean;
   durationMs: number;
+  /** Commands, file transfers, streams and Docker requests the task sent to its host (a loop: all items'). */
+  roundTrips?: number;
   /** Loop items, each with its own outcome. */
   items?: TaskOutcome[];
   item?: unknown;

@@ -11,6 +11,7 @@ import { readLocalFile } from './context.js';
 import { dockerOver } from './docker.js';
 import type { HostState, UndoEntry } from './host-state.js';
 import { OMIT, validateParams } from './params.js';
+import { countedDocker, countedTransport, type RoundTrips } from './round-trips.js';
 import type { Vars } from './vars.js';
 import { layeredVars, withVars } from './vars.js';
 import { firstFoundDirs, loopFormItems } from '../playbook/loops.js';
@@ -236,6 +237,7 @@ function combineItems(items: TaskOutcome[]): TaskOutcome {
     diff: items.flatMap((i) => i.diff ?? []),
     changes: items.flatMap((i) => i.changes ?? []),
     decidedAtRunTime: items.some((i) => i.decidedAtRunTime) || undefined,
+    roundTrips: items.reduce((n, i) => n + (i.roundTrips ?? 0), 0),
     durationMs: 0,
     items,
   };
@@ -302,18 +304,20 @@ async function runOnce(pc: PlayContext, task: Task, host: HostState, vars: Vars,
     targetVars = delegateVars(pc, targetName);
   }
   // A controller-side module never touches the host: the pooled transport connects on first use only.
-  const transport = run.transportFor(targetName, targetVars);
+  const roundTrips: RoundTrips = { n: 0 };
+  const pooled = run.transportFor(targetName, targetVars);
+  const transport = countedTransport(pooled, roundTrips);
   // Rollouts ask for undo records (per play or batch); plain runs leave nothing on hosts.
   const keepUndo = pc.keepUndo ?? run.keepUndo ?? false;
   const keep = (undo: unknown) =>
-    host.undoLog.push({ taskId: ref.id, task: ref.name, module: mod.name, params, undo, target: targetName, transport, ...(become ? { become } : {}) });
+    host.undoLog.push({ taskId: ref.id, task: ref.name, module: mod.name, params, undo, target: targetName, transport: pooled, ...(become ? { become } : {}) });
   const ctx: ModuleContext = {
     host: targetName,
     vars,
     transport,
     become,
     run: (cmd, opts) => transport.exec(cmd, { become, signal: run.abort, ...opts }),
-    docker: () => (run.docker ? run.docker.get(targetName, transport, become) : dockerOver(transport, become ? { become } : {})),
+    docker: async () => countedDocker(await (run.docker ? run.docker.get(targetName, pooled, become) : dockerOver(pooled, become ? { become } : {})), roundTrips),
     check,
     diff,
     keepUndo,
@@ -349,6 +353,7 @@ async function runOnce(pc: PlayContext, task: Task, host: HostState, vars: Vars,
     await sleep((task.delay ?? 5) * 1000, run.signal);
   }
   outcome.durationMs = Date.now() - started;
+  outcome.roundTrips = roundTrips.n;
   return outcome;
 }
 

@@ -79,7 +79,8 @@ export function plainReporter(write: (s: string) => void, opts: TextOptions, sty
         const label = o.ignored ? 'ignored' : o.rescued ? 'rescued' : o.status;
         const paint = statusColor(style, label);
         const where = e.task.handler ? 'handler ' : '';
-        const extra = o.status === 'skipped' && !opts.verbose ? '' : style.dim(` ${formatMs(o.durationMs)}`);
+        const trips = opts.verbose && o.roundTrips !== undefined ? `, ${o.roundTrips} round trip${o.roundTrips === 1 ? '' : 's'}` : '';
+        const extra = o.status === 'skipped' && !opts.verbose ? '' : style.dim(` ${formatMs(o.durationMs)}${trips}`);
         const check = opts.check && o.status === 'changed' ? ' (check)' : '';
         write(`${paint(label.padEnd(11))} ${e.host}  ${where}${shownTaskName(e.task)}${check}${extra}`);
         for (const l of outcomeDetail(o, opts, style)) write(`    ${l.split('\n').join('\n    ')}`);

@@ -14,6 +14,8 @@ export interface ReportTask {
   diff?: FileDiff[];
   decided_at_run_time?: boolean;
   duration_ms: number;
+  /** Commands, transfers and Docker requests sent to the host. */
+  round_trips?: number;
 }
 
 export interface RunReport {
@@ -62,6 +64,7 @@ export class ReportCollector {
           ...(o.diff?.length ? { diff: o.diff } : {}),
           ...(o.decidedAtRunTime ? { decided_at_run_time: true } : {}),
           duration_ms: o.durationMs,
+          ...(o.roundTrips !== undefined ? { round_trips: o.roundTrips } : {}),
         });
         if (RANK[status] > RANK[host.status] && status !== 'skipped') host.status = status;
         break;

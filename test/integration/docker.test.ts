@@ -86,6 +86,10 @@ describe('docker_container and volume on a fleet host engine', () => {
     expect(r.tasks.map((t) => t.status)).toEqual(['ok', 'ok', 'ok']);
     expect(r.summary!.hosts[H]!.changed).toBe(0);
     expect(await inspectField(NAME, '{{.Id}}')).toBe(id);
+    // Docker API requests count as round trips (the client and its connection are the run's):
+    // the volume's inspect; the bind folder's facts; the container's inspect and the image
+    // inspects it compares against.
+    expect(r.tasks.map((t) => t.roundTrips)).toEqual([1, 1, 3]);
   });
 
   it('check mode with a changed env reports env.X and leaves the container as it was', async () => {
