@@ -13,10 +13,11 @@ import { ConfigError } from '../core/errors.js';
 import { parseIniInventory } from './ini-inventory.js';
 import { InventoryData, StaticInventory } from './model.js';
 import { expandHostPattern } from './ranges.js';
-import { loadVarsDirs, readMaybeVault, type Decrypt } from './vars-files.js';
+import { loadVarsDirs, readVarsText, type Decrypt } from './vars-files.js';
 import { decryptVaults, hasVault } from './yaml-source.js';
 import { parseYamlInventory } from './yaml-inventory.js';
 import { activeDecrypt, inlineDecrypt } from '../vault/keyring.js';
+import { registerSecretVars } from '../vault/secrets.js';
 
 export interface LoadInventoryOptions {
   cwd: string;
@@ -126,12 +127,22 @@ function formatOf(file: string, text: string): 'yaml' | 'ini' {
 }
 
 async function parseInventoryFile(file: string, data: InventoryData, decrypt: Decrypt | undefined): Promise<void> {
-  const text = await readMaybeVault(file, decrypt);
+  const { text, vaulted } = await readVarsText(file, decrypt);
   if (text.startsWith('#!')) {
     throw new ConfigError('dynamic inventory scripts are not supported: write the inventory as YAML or INI', { file, line: 1, col: 1 });
   }
-  if (formatOf(file, text) === 'yaml') parseYamlInventory(text, file, data, { allowVault: decrypt !== undefined });
-  else parseIniInventory(text, file, data);
+  const parse = (into: InventoryData) => {
+    if (formatOf(file, text) === 'yaml') parseYamlInventory(text, file, into, { allowVault: decrypt !== undefined });
+    else parseIniInventory(text, file, into);
+  };
+  parse(data);
+  if (vaulted) {
+    // A vaulted inventory's variables are secrets, as a vaulted group_vars file's are: this
+    // file's alone (parsed again on its own), not those it merges with from other files.
+    const own = new InventoryData();
+    parse(own);
+    for (const e of [...own.groups.values(), ...own.hosts.values()]) registerSecretVars(e.inlineVars);
+  }
 }
 
 async function decryptInline(data: InventoryData, decrypt: Decrypt, where: string): Promise<void> {

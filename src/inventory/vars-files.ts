@@ -10,7 +10,7 @@ import { ConfigError } from '../core/errors.js';
 import type { InventoryData } from './model.js';
 import { LOCALHOST_NAMES } from './patterns.js';
 import { inlineDecrypt, isAnyVault, literalValues, openVault } from '../vault/keyring.js';
-import { registerSecret } from '../vault/secrets.js';
+import { registerSecretVars } from '../vault/secrets.js';
 import { decryptVaults, describeNode, hasVault, parseYaml, posOf, toValue } from './yaml-source.js';
 
 export type Decrypt = (ciphertext: string, where: string) => string | Promise<string>;
@@ -18,11 +18,7 @@ export type Decrypt = (ciphertext: string, where: string) => string | Promise<st
 const VARS_EXTS = ['', '.yml', '.yaml', '.json'];
 
 /** Read a file's text, decrypting it first when it is a whole-file vault. */
-export async function readMaybeVault(file: string, decrypt: Decrypt | undefined): Promise<string> {
-  return (await readVarsText(file, decrypt)).text;
-}
-
-async function readVarsText(file: string, decrypt: Decrypt | undefined): Promise<{ text: string; vaulted: boolean }> {
+export async function readVarsText(file: string, decrypt: Decrypt | undefined): Promise<{ text: string; vaulted: boolean }> {
   let text: string;
   try {
     text = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
@@ -47,9 +43,9 @@ export async function loadVarsFile(file: string, decrypt: Decrypt | undefined): 
     if (!decrypt) throw new ConfigError('an encrypted !vault value needs a vault password (--vault-password-file)', posOf(src, root));
     value = (await decryptVaults(value, inlineDecrypt(decrypt), file)) as Record<string, unknown>;
   }
-  // Every value of a vaulted file is a secret: masked in all output.
+  // Every value of a vaulted file is a secret (but where to connect): masked in all output.
   if (!vaulted) return value;
-  registerSecret(value);
+  registerSecretVars(value);
   return literalValues(value) as Record<string, unknown>;
 }
 

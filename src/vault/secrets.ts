@@ -28,6 +28,30 @@ export function registerSecret(value: unknown): void {
   }
 }
 
+/**
+ * Inventory variables that say where and how to connect, not credentials: left readable when
+ * they come from a vaulted file, since masking `root`, `22` or a host's address would blank
+ * them out of every line of output. Passwords and keys (ansible_password, …) are masked.
+ */
+const CONNECTION_VARS = new Set([
+  'ansible_host',
+  'ansible_port',
+  'ansible_user',
+  'ansible_connection',
+  'ansible_become',
+  'ansible_become_user',
+  'ansible_become_method',
+  'ansible_ssh_host',
+  'ansible_ssh_port',
+  'ansible_ssh_user',
+  'ansible_python_interpreter',
+]);
+
+/** Register every value of a vaulted inventory variables map (host, group or vars file), but the connection settings. */
+export function registerSecretVars(vars: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(vars)) if (!CONNECTION_VARS.has(k)) registerSecret(v);
+}
+
 export function hasSecrets(): boolean {
   return secrets.size > 0;
 }
