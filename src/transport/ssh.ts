@@ -38,7 +38,8 @@ import {
   readKnownHosts,
   type KnownHostEntry,
 } from './known-hosts.js';
-import { commandLine, KILL_AFTER_S } from './quote.js';
+import { fusedNonce, fusedScript, splitFused } from './fused.js';
+import { commandLine, KILL_AFTER_S, quote } from './quote.js';
 import { HandshakePacer, sharedHandshakePacer } from './pacer.js';
 import { loadSshConfig } from './ssh-config.js';
 import type {
@@ -47,8 +48,10 @@ import type {
   ConnectionSpec,
   ExecOptions,
   ExecResult,
+  FirstStep,
   GetOptions,
   PutOptions,
+  ReadStep,
   Transport,
 } from './types.js';
 
@@ -958,6 +961,44 @@ export class SshTransport implements Transport {
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
     return toExecResult(r);
+  }
+
+  async execThen(first: FirstStep, reads: readonly ReadStep[]): Promise<{ first: ExecResult | undefined; reads: Array<ExecResult | undefined> }> {
+    const readLines = reads.map((r) => this.lineOf(r.cmd, r.opts ?? {}));
+    let firstLine: string;
+    let stdin: string | Buffer | undefined;
+    let signal: AbortSignal | undefined;
+    let timeoutMs: number | undefined;
+    if (first.op === 'exec') {
+      const o = first.opts ?? {};
+      firstLine = this.lineOf(first.cmd, o);
+      stdin = o.stdin;
+      signal = o.signal;
+      timeoutMs = o.timeoutMs;
+    } else {
+      const data = typeof first.content === 'string' ? Buffer.from(first.content, 'utf8') : first.content;
+      const o = first.opts ?? {};
+      firstLine = commandLine(putCommand(first.path, o, data.length), { ...(o.become ? { become: o.become } : {}), loginUser: this.user });
+      stdin = data;
+    }
+    const nonce = fusedNonce();
+    // In sh whatever the login shell is: the script uses $? and printf.
+    const line = `exec sh -c ${quote(fusedScript([firstLine, ...readLines], nonce))}`;
+    const raw = await this.run(line, { ...(stdin !== undefined ? { stdin } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(signal ? { signal } : {}) });
+    const [head, ...rest] = splitFused(raw, reads.length + 1, nonce);
+    const firstRaw = head!;
+    if (first.op === 'put') checkPut(this.host, first.path, firstRaw, first.opts?.validate);
+    return { first: first.op === 'exec' ? toExecResult(firstRaw) : undefined, reads: rest.map((r) => (r ? toExecResult(r) : undefined)) };
+  }
+
+  private lineOf(cmd: Command, opts: Omit<ExecOptions, 'stdin' | 'signal'>): string {
+    return commandLine(cmd, {
+      ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
+      ...(opts.env ? { env: opts.env } : {}),
+      ...(opts.become ? { become: opts.become } : {}),
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+      loginUser: this.user,
+    });
   }
 
   async put(filePath: string, content: string | Buffer, opts: PutOptions = {}): Promise<void> {

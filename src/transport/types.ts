@@ -20,6 +20,11 @@ export interface ExecOptions {
   timeoutMs?: number;
   become?: Become;
   signal?: AbortSignal;
+  /**
+   * The command only reads the host (facts): its result may be read ahead, in the round trip
+   * of an earlier command, and served from there while nothing has written to the host since.
+   */
+  read?: boolean;
 }
 
 /** A finished command. A non-zero exit is a value here, never a throw. */
@@ -50,6 +55,17 @@ export interface GetOptions {
   become?: Become;
 }
 
+/** What `execThen` runs first: a command, or a file write (as `exec` and `put` would). */
+export type FirstStep =
+  | { op: 'exec'; cmd: Command; opts?: ExecOptions }
+  | { op: 'put'; path: string; content: string | Buffer; opts?: PutOptions };
+
+/** A read sent after a first step in the same round trip (stdin: nothing). */
+export interface ReadStep {
+  cmd: Command;
+  opts?: Omit<ExecOptions, 'stdin' | 'timeoutMs' | 'signal'>;
+}
+
 /** How the engine reaches one host. Connection failures throw ConnectionError. */
 export interface Transport {
   readonly host: string;
@@ -68,6 +84,12 @@ export interface Transport {
    * the command's stderr when it exits non-zero.
    */
   openStream?(cmd: Command, opts?: { become?: Become }): Promise<Duplex>;
+  /**
+   * Run `first` and then each read in one round trip; the first step's result is what exec
+   * (or put: undefined) gives, each read's result is its own (undefined when the run was cut
+   * before it). Only transports whose round trips cost something have it (ssh, not local).
+   */
+  execThen?(first: FirstStep, reads: readonly ReadStep[]): Promise<{ first: ExecResult | undefined; reads: Array<ExecResult | undefined> }>;
   close(): Promise<void>;
 }
 
