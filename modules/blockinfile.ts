@@ -18,6 +18,8 @@ export default defineModule<BlockinfileParams, ContentFacts>({
       10.0.0.5 db
       10.0.0.6 cache
 `,
+  // Its plan reads the file's facts first, so that read may be sent ahead.
+  readsFirst: true,
   schema: {
     type: 'object',
     additionalProperties: false,

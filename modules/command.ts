@@ -73,6 +73,8 @@ export default defineModule<CommandParams>({
     creates: /srv/app/.migrated
 `,
   schema: commandSchema,
+  // Its plan reads first (the creates/removes check, when given), so that read may be sent ahead.
+  readsFirst: true,
   freeForm: 'cmd',
   opaque: true,
   async plan(ctx, params) {

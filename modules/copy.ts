@@ -75,6 +75,8 @@ export default defineModule<CopyParams, ContentFacts>({
   copy: { src: tool.sh, dest: /usr/local/bin/tool, mode: "0755", backup: true }
 `,
   schema: copySchema,
+  // Its plan reads the path's facts first, so that read may be sent ahead.
+  readsFirst: true,
   async plan(ctx, params) {
     let content: Buffer;
     let srcName: string | undefined;

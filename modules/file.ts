@@ -495,6 +495,8 @@ export default defineModule<FileParams, FilePlanFacts>({
   file: { path: /srv/app/app.lock, state: absent }
 `,
   schema: fileSchema,
+  // Its plan reads the path's facts first, so that read may be sent ahead.
+  readsFirst: true,
   async plan(ctx, params) {
     const req = fileFactsRequest(params);
     const facts = await gatherFileFacts(ctx, req.paths, { recurse: req.recurse });

@@ -26,6 +26,8 @@ export default defineModule<LineinfileParams, ContentFacts>({
 - name: No debug flag
   lineinfile: { path: /etc/app.conf, regexp: "^debug", state: absent }
 `,
+  // Its plan reads the file's facts first, so that read may be sent ahead.
+  readsFirst: true,
   schema: {
     type: 'object',
     additionalProperties: false,

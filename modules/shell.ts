@@ -48,6 +48,8 @@ export default defineModule<ShellParams>({
   changed_when: false
 `,
   schema: shellSchema,
+  // Its plan reads first (the creates/removes check, when given), so that read may be sent ahead.
+  readsFirst: true,
   freeForm: 'cmd',
   opaque: true,
   async plan(ctx, params) {

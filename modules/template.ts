@@ -58,6 +58,8 @@ export default defineModule<TemplateParams, ContentFacts>({
   notify: reload site
 `,
   schema: templateSchema,
+  // Its plan reads the path's facts first, so that read may be sent ahead.
+  readsFirst: true,
   async plan(ctx, params) {
     let file: { path: string; content: Buffer };
     try {

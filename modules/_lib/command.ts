@@ -82,10 +82,13 @@ export async function planCommand(
   display: string,
 ): Promise<Plan> {
   if (params.creates !== undefined || params.removes !== undefined) {
-    const r = await ctx.run({
-      script: GUARD_SCRIPT,
-      args: [params.chdir ?? '', params.creates ?? '', params.removes ?? ''],
-    });
+    const r = await ctx.run(
+      {
+        script: GUARD_SCRIPT,
+        args: [params.chdir ?? '', params.creates ?? '', params.removes ?? ''],
+      },
+      { read: true },
+    );
     if (r.exitCode !== 0) {
       throw new ModuleError(`cannot check creates/removes: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
     }

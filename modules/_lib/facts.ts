@@ -156,7 +156,8 @@ export async function gatherFileFacts(
   opts: FactsOptions = {},
 ): Promise<FileFacts> {
   const args = factsArgs(paths, opts);
-  const r = await ctx.run({ script: FILE_FACTS_SCRIPT, args });
+  // A read: it may come back with an earlier command's round trip.
+  const r = await ctx.run({ script: FILE_FACTS_SCRIPT, args }, { read: true });
   if (r.exitCode !== 0) {
     throw new CommandError(ctx.host, `read facts of ${paths.join(', ')}`, r.exitCode, r.stderr, 'cannot read file facts');
   }

@@ -135,6 +135,12 @@ export interface ModuleDefinition<Params = Record<string, unknown>, Facts = unkn
    * include_vars): no connection is opened for it, it runs in check mode too and is never changed.
    */
   controller?: boolean;
+  /**
+   * Its plan's first contact with the host is a read (`run(…, { read: true })`) and nothing
+   * before it acts outside the plan: the engine may run the plan that far ahead of time, on a
+   * transport that sends nothing, to learn the read and send it with an earlier command.
+   */
+  readsFirst?: boolean;
   /** Decide, without side effects, what would change. */
   plan(ctx: ModuleContext, params: Params): Promise<Plan<Facts>>;
   /** Carry out exactly the plan. Called only when the plan has changes (and not in check mode). */

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
+import { ReadAhead } from '../transport/read-ahead.js';
 import type { Become, Transport } from '../transport/types.js';
 
 export const DOCKER_SOCKET = '/var/run/docker.sock';
@@ -57,6 +58,15 @@ export async function dockerClient(
     return undefined;
   };
   const docker = new DockerCtor({ protocol: 'http', host: 'docker', port: 80, agent } as Docker.DockerOptions);
+  if (transport instanceof ReadAhead) {
+    // A Docker request can change the host (a volume's folder, a bind mount): reads kept from before it are stale.
+    const modem = (docker as unknown as { modem: { dial: (...a: unknown[]) => unknown } }).modem;
+    const dialRequest = modem.dial.bind(modem);
+    modem.dial = (...a: unknown[]) => {
+      transport.forget();
+      return dialRequest(...a);
+    };
+  }
   return { docker, close: () => agent.destroy() };
 }
 

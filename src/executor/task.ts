@@ -5,7 +5,8 @@ import type { TaskOutcome, TaskRef } from '../core/types.js';
 import type { Located, Task } from '../playbook/types.js';
 import { evalCondition, evalExpr } from '../template/expr.js';
 import { DecidedAtRunTime, renderDeep, renderString, renderText, runtimeUnknown } from '../template/render.js';
-import type { Become } from '../transport/types.js';
+import { ReadAhead } from '../transport/read-ahead.js';
+import type { Become, ReadStep, Transport } from '../transport/types.js';
 import type { PlayContext, RunContext } from './context.js';
 import { readLocalFile } from './context.js';
 import { dockerOver } from './docker.js';
@@ -64,7 +65,7 @@ export function taskVars(pc: PlayContext, task: Task | undefined, host: HostStat
  * changed_when/failed_when, retries; then register and notify. Never throws: every failure
  * becomes the outcome's status.
  */
-export async function runTask(pc: PlayContext, task: Task, ref: TaskRef, host: HostState): Promise<TaskOutcome> {
+export async function runTask(pc: PlayContext, task: Task, ref: TaskRef, host: HostState, coming: readonly Task[] = []): Promise<TaskOutcome> {
   // meta end_host / end_play: nothing more runs (or is shown) for this host in this play.
   if (host.endedPlay === pc.playIndex) return { status: 'skipped', result: { skipped: true, skip_reason: 'the play ended for this host' }, durationMs: 0 };
   // block/rescue/always: a task of a block part the host's failure left behind is not run (nor shown).
@@ -74,7 +75,7 @@ export async function runTask(pc: PlayContext, task: Task, ref: TaskRef, host: H
   const started = Date.now();
   let outcome: TaskOutcome;
   try {
-    outcome = await runWithLoop(pc, task, host, ref);
+    outcome = await runWithLoop(pc, task, host, ref, coming);
   } catch (e) {
     outcome = outcomeFromError(e, started);
   }
@@ -170,23 +171,21 @@ function outcomeFromError(e: unknown, started: number): TaskOutcome {
   return { status: 'failed', result: {}, msg: err?.message ?? String(e), durationMs };
 }
 
-async function runWithLoop(pc: PlayContext, task: Task, host: HostState, ref: TaskRef): Promise<TaskOutcome> {
-  if (!task.loop) return runOnce(pc, task, host, taskVars(pc, task, host), ref);
+async function runWithLoop(pc: PlayContext, task: Task, host: HostState, ref: TaskRef, coming: readonly Task[]): Promise<TaskOutcome> {
+  const after = () => comingSteps(pc, host, coming);
+  if (!task.loop) return runOnce(pc, task, host, taskVars(pc, task, host), ref, after);
   const baseVars = taskVars(pc, task, host);
   const items = loopItems(task.loop, baseVars, task, pc.run.playbook.dir);
   const results: TaskOutcome[] = [];
   for (let i = 0; i < items.length; i++) {
     if (pc.run.signal.aborted) break;
     const item = items[i];
-    const loopVars: Vars = {
-      [task.loopVar]: item,
-      ansible_loop: { index: i + 1, index0: i, first: i === 0, last: i === items.length - 1, length: items.length },
-    };
-    if (task.indexVar) loopVars[task.indexVar] = i;
-    const vars = taskVars(pc, task, host, loopVars);
+    const vars = itemVars(pc, task, host, items, i);
+    // The items left of this loop come first, then the tasks after it.
+    const ahead = () => [...items.slice(i + 1, i + 1 + READ_AHEAD_STEPS).map((_, j) => ({ task, vars: itemVars(pc, task, host, items, i + 1 + j) })), ...after()].slice(0, READ_AHEAD_STEPS);
     let one: TaskOutcome;
     try {
-      one = await runOnce(pc, task, host, vars, ref);
+      one = await runOnce(pc, task, host, vars, ref, ahead);
     } catch (e) {
       one = outcomeFromError(e, Date.now());
     }
@@ -195,6 +194,38 @@ async function runWithLoop(pc: PlayContext, task: Task, host: HostState, ref: Ta
     if (one.status === 'unreachable') break;
   }
   return combineItems(results);
+}
+
+/** The variables of a loop's item `i`. */
+function itemVars(pc: PlayContext, task: Task, host: HostState, items: unknown[], i: number): Vars {
+  const loopVars: Vars = {
+    [task.loopVar]: items[i],
+    ansible_loop: { index: i + 1, index0: i, first: i === 0, last: i === items.length - 1, length: items.length },
+  };
+  if (task.indexVar) loopVars[task.indexVar] = i;
+  return taskVars(pc, task, host, loopVars);
+}
+
+/** Coming steps whose reads are guessed ahead: at most this many. */
+const READ_AHEAD_STEPS = 8;
+
+/** The steps of the tasks scheduled after the current one on this host, with the variables they would see now. */
+function comingSteps(pc: PlayContext, host: HostState, coming: readonly Task[]): ComingStep[] {
+  const out: ComingStep[] = [];
+  for (const t of coming) {
+    if (out.length >= READ_AHEAD_STEPS) break;
+    try {
+      if (!t.loop) {
+        out.push({ task: t, vars: taskVars(pc, t, host) });
+        continue;
+      }
+      const items = loopItems(t.loop, taskVars(pc, t, host), t, pc.run.playbook.dir);
+      for (let i = 0; i < items.length && out.length < READ_AHEAD_STEPS; i++) out.push({ task: t, vars: itemVars(pc, t, host, items, i) });
+    } catch {
+      // its loop cannot be known yet
+    }
+  }
+  return out;
 }
 
 function loopItems(loop: Located<unknown>, vars: Vars, task: Task, playbookDir: string): unknown[] {
@@ -276,7 +307,7 @@ function asBool(v: unknown): boolean {
   return Boolean(v);
 }
 
-async function runOnce(pc: PlayContext, task: Task, host: HostState, vars: Vars, ref: TaskRef): Promise<TaskOutcome> {
+async function runOnce(pc: PlayContext, task: Task, host: HostState, vars: Vars, ref: TaskRef, ahead?: () => ComingStep[]): Promise<TaskOutcome> {
   const run = pc.run;
   const started = Date.now();
   if (!evalConditions(task.when, vars, task)) {
@@ -311,31 +342,20 @@ async function runOnce(pc: PlayContext, task: Task, host: HostState, vars: Vars,
   const keepUndo = pc.keepUndo ?? run.keepUndo ?? false;
   const keep = (undo: unknown) =>
     host.undoLog.push({ taskId: ref.id, task: ref.name, module: mod.name, params, undo, target: targetName, transport: pooled, ...(become ? { become } : {}) });
-  const ctx: ModuleContext = {
-    host: targetName,
-    vars,
+  const ctx = moduleContext(pc, task, host, vars, {
+    target: targetName,
     transport,
     become,
-    run: (cmd, opts) => transport.exec(cmd, { become, signal: run.abort, ...opts }),
-    docker: async () => countedDocker(await (run.docker ? run.docker.get(targetName, pooled, become) : dockerOver(pooled, become ? { become } : {})), roundTrips),
     check,
     diff,
     keepUndo,
-    signal: run.abort,
-    playbookDir: task.baseDir ?? run.playbook.dir,
-    readLocalFile: (p, sub) => readLocalFile(task.baseDir ?? run.playbook.dir, p, sub, task.role?.dir),
-    render: (text, source) => renderText(text, vars, { task: `${task.name} (${source})` }),
+    docker: async () => countedDocker(await (run.docker ? run.docker.get(targetName, pooled, become) : dockerOver(pooled, become ? { become } : {})), roundTrips),
     log: (m) => {
       if (run.verbose) run.bus.emit({ type: 'warning', msg: m, host: host.name });
     },
-    evaluate: (expr) => evalExpr(expr, vars, { task: task.name }),
-    condition: (expr) => evalCondition(expr, vars, { task: task.name }),
-    verbosity: run.verbose ? 1 : 0,
-    loadVars: async (p) => {
-      const f = await readLocalFile(task.baseDir ?? run.playbook.dir, p, 'vars', task.role?.dir);
-      return { path: f.path, vars: parseVars(f.content.toString('utf8'), f.path) };
-    },
-  };
+  });
+  // What the next tasks will read rides along with this task's first command.
+  if (pooled instanceof ReadAhead && ahead) pooled.expect(await guessReads(pc, host, ahead()));
 
   const attempts = task.until.length > 0 ? Math.max(1, (task.retries ?? 3) + 1) : 1;
   let outcome!: TaskOutcome;
@@ -355,6 +375,105 @@ async function runOnce(pc: PlayContext, task: Task, host: HostState, vars: Vars,
   outcome.durationMs = Date.now() - started;
   outcome.roundTrips = roundTrips.n;
   return outcome;
+}
+
+/** The module context of a task on a host, around the given transport (and Docker client). */
+function moduleContext(
+  pc: PlayContext,
+  task: Task,
+  host: HostState,
+  vars: Vars,
+  o: { target: string; transport: Transport; become: Become | undefined; check: boolean; diff: boolean; keepUndo: boolean; docker: ModuleContext['docker']; log: ModuleContext['log'] },
+): ModuleContext {
+  const run = pc.run;
+  const dir = task.baseDir ?? run.playbook.dir;
+  const { transport, become } = o;
+  return {
+    host: o.target,
+    vars,
+    transport,
+    become,
+    run: (cmd, opts) => transport.exec(cmd, { become, signal: run.abort, ...opts }),
+    docker: o.docker,
+    check: o.check,
+    diff: o.diff,
+    keepUndo: o.keepUndo,
+    signal: run.abort,
+    playbookDir: dir,
+    readLocalFile: (p, sub) => readLocalFile(dir, p, sub, task.role?.dir),
+    render: (text, source) => renderText(text, vars, { task: `${task.name} (${source})` }),
+    log: o.log,
+    evaluate: (expr) => evalExpr(expr, vars, { task: task.name }),
+    condition: (expr) => evalCondition(expr, vars, { task: task.name }),
+    verbosity: run.verbose ? 1 : 0,
+    loadVars: async (p) => {
+      const f = await readLocalFile(dir, p, 'vars', task.role?.dir);
+      return { path: f.path, vars: parseVars(f.content.toString('utf8'), f.path) };
+    },
+  };
+}
+
+/** A task (with its loop variables) that may run next on a host. */
+export interface ComingStep {
+  task: Task;
+  vars: Vars;
+}
+
+class DryPlanStop extends Error {}
+
+/**
+ * The first read each coming step would make on the host, found by running its module's plan
+ * with a transport that sends nothing: the plan stops at its first contact with the host, and a
+ * read is noted. Only modules whose plan reads first and has no other effect (readsFirst) are
+ * run so; a step whose condition or parameters cannot be decided yet is left out. A wrong guess
+ * costs a read sent for nothing, never a wrong result (see ReadAhead).
+ */
+async function guessReads(pc: PlayContext, host: HostState, steps: readonly ComingStep[]): Promise<ReadStep[]> {
+  const out: ReadStep[] = [];
+  const stop = (): never => {
+    throw new DryPlanStop();
+  };
+  for (const { task, vars } of steps) {
+    const mod = pc.run.modules.get(task.module);
+    if (!mod?.readsFirst || task.delegateTo || task.runOnce) continue;
+    let found: ReadStep | undefined;
+    try {
+      if (!evalConditions(task.when, vars, task)) continue;
+      const rendered = renderDeep(task.args, vars, { pos: task.pos, task: task.name, valuePos: task.templatePos }) as Record<string, unknown>;
+      const checked = validateParams(mod, rendered);
+      if (!checked.ok) continue;
+      const dry: Transport = {
+        host: host.name,
+        connect: async () => {},
+        exec: async (cmd, opts = {}) => {
+          if (opts.read && opts.stdin === undefined) {
+            found = { cmd, opts: { ...(opts.become ? { become: opts.become } : {}), ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}), ...(opts.env ? { env: opts.env } : {}) } };
+          }
+          return stop();
+        },
+        put: async () => stop(),
+        get: async () => stop(),
+        forwardUnixSocket: async () => stop(),
+        close: async () => {},
+      };
+      const become = resolveBecome(pc, task, vars);
+      const ctx = moduleContext(pc, task, host, vars, {
+        target: host.name,
+        transport: dry,
+        become,
+        check: task.checkMode ?? pc.run.check,
+        diff: task.diff ?? pc.run.diff,
+        keepUndo: false,
+        docker: async () => stop(),
+        log: () => {},
+      });
+      await mod.plan(ctx, checked.params);
+    } catch {
+      // stopped at its first contact with the host, or not decidable yet
+    }
+    if (found) out.push(found);
+  }
+  return out;
 }
 
 async function planAndApply(

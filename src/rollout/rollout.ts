@@ -126,9 +126,9 @@ export async function runRolloutBatch(pc: PlayContext, hosts: HostState[], steps
   const cannotUndo = new Map<string, string[]>();
   const tracking: TaskRunner = {
     ...steps.runner,
-    run: async (item, host) => {
+    run: async (item, host, coming) => {
       const before = host.undoLog.length;
-      const o = await steps.runner.run(item, host);
+      const o = await steps.runner.run(item, host, coming);
       if (!run.check && o.status === 'changed' && host.undoLog.length === before) {
         cannotUndo.set(host.name, [...(cannotUndo.get(host.name) ?? []), `${item.task.name} (${item.task.module})`]);
       }

@@ -77,7 +77,7 @@ export async function runPlaybook(run: RunContext, limitPattern?: string): Promi
       const hosts = batch.map((n) => run.hosts.get(n)!).filter((h) => h.active);
       let stopPlay = false;
       const runner: TaskRunner = {
-        run: (item, host) => runTask(pc, item.task, taskRef(item.task, item.id, item.handler), host),
+        run: (item, host, coming) => runTask(pc, item.task, taskRef(item.task, item.id, item.handler), host, coming?.map((c) => c.task)),
         share: (item, host, outcome) => shareOutcome(pc, item.task, host, outcome),
         limit: (fn) => limit(fn),
         stopped: () => run.signal.aborted || stopPlay,
@@ -130,8 +130,8 @@ export async function runPlaybook(run: RunContext, limitPattern?: string): Promi
 function wrapThreshold(runner: TaskRunner, noteRun: (host: HostState) => void): TaskRunner {
   return {
     ...runner,
-    run: async (item, host) => {
-      const o = await runner.run(item, host);
+    run: async (item, host, coming) => {
+      const o = await runner.run(item, host, coming);
       noteRun(host);
       return o;
     },

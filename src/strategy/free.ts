@@ -1,5 +1,5 @@
 import type { TaskOutcome } from '../core/types.js';
-import { settleBlockFailures } from './linear.js';
+import { COMING, settleBlockFailures } from './linear.js';
 import type { Strategy } from './types.js';
 
 /**
@@ -11,7 +11,7 @@ export const free: Strategy = async (tasks, hosts, runner) => {
   await Promise.all(
     hosts.map((h) =>
       runner.limit(async () => {
-        for (const item of tasks) {
+        for (const [i, item] of tasks.entries()) {
           if (runner.stopped() || !h.active) return;
           if (item.task.runOnce) {
             const pending = once.get(item.id);
@@ -24,7 +24,7 @@ export const free: Strategy = async (tasks, hosts, runner) => {
             await p;
             continue;
           }
-          const o = await runner.run(item, h);
+          const o = await runner.run(item, h, tasks.slice(i + 1, i + 1 + COMING));
           // meta: flush_handlers: this host's notified handlers, now.
           if (o.meta === 'flush_handlers' && runner.flushHandlers && !runner.stopped()) await runner.flushHandlers([h], false);
         }

@@ -10,7 +10,8 @@ export interface ScheduledTask {
 
 /** What a strategy may do: run a task on a host, and hand a run_once outcome to others. */
 export interface TaskRunner {
-  run(item: ScheduledTask, host: HostState): Promise<TaskOutcome>;
+  /** `coming`: the tasks scheduled after this one for the host (their reads may be sent early). */
+  run(item: ScheduledTask, host: HostState, coming?: readonly ScheduledTask[]): Promise<TaskOutcome>;
   share(item: ScheduledTask, host: HostState, outcome: TaskOutcome): void;
   /** Bound concurrency (p-limit over --forks). */
   limit<T>(fn: () => Promise<T>): Promise<T>;

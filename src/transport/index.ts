@@ -5,6 +5,7 @@
 import { LocalTransport } from './local.js';
 import { SshTransport, type SshTransportOptions } from './ssh.js';
 import type { ConnectionSpec, Transport } from './types.js';
+import { ReadAhead } from './read-ahead.js';
 
 export type * from './types.js';
 export { connectionSpecFromVars, parseSshArgs } from './connection-spec.js';
@@ -40,7 +41,9 @@ export class TransportPool {
     const hit = this.transports.get(spec.host);
     if (hit && hit.key === key) return hit.transport;
     if (hit) this.retired.push(hit.transport);
-    const transport = createTransport(spec, this.options);
+    const made = createTransport(spec, this.options);
+    // Where a round trip costs something, the coming tasks' reads ride along with earlier commands.
+    const transport = made.execThen ? new ReadAhead(made) : made;
     this.transports.set(spec.host, { key, transport });
     return transport;
   }

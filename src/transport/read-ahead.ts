@@ -1,0 +1,154 @@
+import type { Duplex } from 'node:stream';
+import type { Become, Command, ExecOptions, ExecResult, FirstStep, GetOptions, PutOptions, ReadStep, Transport } from './types.js';
+
+/**
+ * A host's transport that reads ahead: the engine names the reads (facts) the coming tasks will
+ * probably make, and the next command sent to the host carries them in the same round trip
+ * (Transport.execThen). When a task then makes one of those reads, its result is served from
+ * here, without a round trip.
+ *
+ * What is served is exactly what the read would give if sent now: a result is kept only while
+ * nothing has been sent to the host that could change it (any command that is not a read, a
+ * put, a stream, a Docker request: `forget`), for at most `maxAgeMs`, and is used once. A
+ * guess that was wrong only costs the read it sent for nothing.
+ */
+export class ReadAhead implements Transport {
+  readonly host: string;
+  private readonly kept = new Map<string, { result: ExecResult; at: number }>();
+  private wanted: ReadStep[] = [];
+  /** Bumped by every change: reads that were in flight across one are not kept. */
+  private generation = 0;
+
+  constructor(
+    readonly inner: Transport,
+    private readonly maxAgeMs = 30_000,
+    /** Reads one round trip carries at most. */
+    private readonly maxReads = 8,
+  ) {
+    this.host = inner.host;
+  }
+
+  /** The reads the coming tasks will probably make, replacing the last guess. */
+  expect(reads: readonly ReadStep[]): void {
+    const seen = new Set<string>();
+    this.wanted = [];
+    for (const r of reads) {
+      const key = readKey(r.cmd, r.opts);
+      // Kept ones stay expected too: a write before they are used makes them stale.
+      if (seen.has(key)) continue;
+      seen.add(key);
+      this.wanted.push(r);
+      if (this.wanted.length >= this.maxReads) break;
+    }
+  }
+
+  /** Whether exec(cmd, opts) would be served from what was read ahead. */
+  serves(cmd: Command, opts: ExecOptions = {}): boolean {
+    return Boolean(opts.read) && opts.stdin === undefined && this.fresh(readKey(cmd, opts)) !== undefined;
+  }
+
+  /** Something may have changed the host: nothing read before now is served. */
+  forget(): void {
+    this.generation++;
+    this.kept.clear();
+  }
+
+  connect(): Promise<void> {
+    return this.inner.connect();
+  }
+
+  async exec(cmd: Command, opts: ExecOptions = {}): Promise<ExecResult> {
+    const isRead = Boolean(opts.read) && opts.stdin === undefined;
+    if (isRead) {
+      const key = readKey(cmd, opts);
+      const hit = this.fresh(key);
+      if (hit) {
+        this.kept.delete(key);
+        return { ...hit.result, durationMs: 0 };
+      }
+    } else {
+      this.forget();
+    }
+    const reads = this.takeWanted(isRead ? readKey(cmd, opts) : undefined);
+    // A command with a time limit runs alone: its own exit and signal must come back as they are.
+    if (!this.inner.execThen || reads.length === 0 || opts.timeoutMs !== undefined) return this.inner.exec(cmd, opts);
+    const gen = this.generation;
+    const { first, reads: got } = await this.inner.execThen({ op: 'exec', cmd, opts }, reads);
+    this.keep(reads, got, gen);
+    return first!;
+  }
+
+  async put(path: string, content: string | Buffer, opts: PutOptions = {}): Promise<void> {
+    this.forget();
+    const reads = this.takeWanted();
+    if (!this.inner.execThen || reads.length === 0) return this.inner.put(path, content, opts);
+    const gen = this.generation;
+    const { reads: got } = await this.inner.execThen({ op: 'put', path, content, opts }, reads);
+    this.keep(reads, got, gen);
+  }
+
+  /** A file's content: read, not kept (it changes nothing on the host either). */
+  get(path: string, opts?: GetOptions): Promise<Buffer | null> {
+    return this.inner.get(path, opts);
+  }
+
+  forwardUnixSocket(path: string): Promise<Duplex> {
+    this.forget();
+    return this.inner.forwardUnixSocket(path);
+  }
+
+  get openStream(): Transport['openStream'] {
+    const open = this.inner.openStream?.bind(this.inner);
+    if (!open) return undefined;
+    return (cmd: Command, opts?: { become?: Become }) => {
+      this.forget();
+      return open(cmd, opts);
+    };
+  }
+
+  execThen(first: FirstStep, reads: readonly ReadStep[]): Promise<{ first: ExecResult | undefined; reads: Array<ExecResult | undefined> }> {
+    this.forget();
+    return this.inner.execThen!(first, reads);
+  }
+
+  close(): Promise<void> {
+    this.forget();
+    this.wanted = [];
+    return this.inner.close();
+  }
+
+  private fresh(key: string): { result: ExecResult; at: number } | undefined {
+    const k = this.kept.get(key);
+    if (k && Date.now() - k.at > this.maxAgeMs) {
+      this.kept.delete(key);
+      return undefined;
+    }
+    return k;
+  }
+
+  /**
+   * The expected reads not kept now. They stay expected: a write after them makes them stale,
+   * and the write then carries them again, so what the coming task reads is read after the
+   * current task's last change.
+   */
+  private takeWanted(except?: string): ReadStep[] {
+    return this.wanted.filter((r) => {
+      const key = readKey(r.cmd, r.opts);
+      return key !== except && !this.fresh(key);
+    });
+  }
+
+  private keep(reads: readonly ReadStep[], got: Array<ExecResult | undefined>, gen: number): void {
+    if (gen !== this.generation) return;
+    const at = Date.now();
+    reads.forEach((r, i) => {
+      const result = got[i];
+      if (result) this.kept.set(readKey(r.cmd, r.opts), { result, at });
+    });
+  }
+}
+
+/** What makes two reads the same read: the command, and who runs it where with what environment. */
+export function readKey(cmd: Command, opts: Omit<ExecOptions, 'stdin' | 'signal' | 'timeoutMs'> = {}): string {
+  return JSON.stringify([cmd, opts.become ? (opts.become.user ?? 'root') : null, opts.cwd ?? null, opts.env ?? null]);
+}

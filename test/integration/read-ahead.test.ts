@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { runbook, scratch, type CliResult } from '../support/cli.js';
+import { fleetTransport } from '../support/fleet-transport.js';
+
+/**
+ * Reads sent ahead (ReadAhead) on a real host over SSH: each task still sees what the tasks
+ * before it left, however they changed it (a put, a line edit, a shell command, a folder made
+ * by a loop's earlier item), and the run costs fewer round trips.
+ */
+
+const fleet = inject('fleet');
+const H = fleet?.hosts[0]?.name ?? 'h1';
+
+describe.skipIf(!fleet)('reads sent ahead of the tasks that make them', () => {
+  const base = `/srv/rb-ahead-${randomBytes(4).toString('hex')}`;
+  const dir = scratch({});
+  const file = path.join(dir, 'site.yml');
+  writeFileSync(
+    file,
+    JSON.stringify([
+      {
+        hosts: H,
+        become: true,
+        tasks: [
+          { name: 'folders', file: { path: '{{ item }}', state: 'directory', mode: '0750' }, loop: [base, `${base}/a`, `${base}/a/b`, `${base}/c`] },
+          { name: 'one', copy: { content: 'one\n', dest: `${base}/f`, force: false } },
+          { name: 'two', lineinfile: { path: `${base}/f`, line: 'two' } },
+          { name: 'three', shell: { cmd: `printf 'three\\n' >> ${base}/f && touch ${base}/t3`, creates: `${base}/t3` } },
+          { name: 'already so', copy: { content: 'one\ntwo\nthree\n', dest: `${base}/f` } },
+          { name: 'guarded', command: { cmd: `touch ${base}/never`, creates: `${base}/f` } },
+          { name: 'mode', file: { path: `${base}/f`, mode: '0600' } },
+          { name: 'inside', copy: { content: 'x\n', dest: `${base}/a/b/x` } },
+        ],
+      },
+    ]),
+  );
+  const play = () => runbook(['play', file, '-i', fleet.inventoryPath, '-e', `ansible_user=${fleet.sudoUser}`, '--output', 'json']);
+  const tasks = (r: CliResult) => r.events.filter((e) => e.type === 'task:done').map((e) => [e.task.name, e.outcome.status, e.outcome.roundTrips]);
+  const total = (r: CliResult) => r.events.filter((e) => e.type === 'task:done').reduce((n, e) => n + e.outcome.roundTrips, 0);
+  afterAll(async () => {
+    const t = fleetTransport(fleet, H);
+    await t.exec(['rm', '-rf', base]);
+    await t.close();
+  });
+
+  it('each task sees what the ones before it left; the first run sends fewer round trips than it makes reads and writes', async () => {
+    const first = await play();
+    expect(first.stderr).toBe('');
+    expect(tasks(first).map(([n, s]) => [n, s])).toEqual([
+      ['folders', 'changed'],
+      ['one', 'changed'],
+      ['two', 'changed'],
+      ['three', 'changed'],
+      ['already so', 'ok'],
+      ['guarded', 'ok'],
+      ['mode', 'changed'],
+      ['inside', 'changed'],
+    ]);
+    const t = fleetTransport(fleet, H);
+    const r = await t.exec({ script: 'cat "$1/f"; stat -c "%a %U" "$1/f" "$1" "$1/a" "$1/a/b" "$1/c"; cat "$1/a/b/x"; [ ! -e "$1/never" ]', args: [base] });
+    await t.close();
+    expect(r.stdout).toBe('one\ntwo\nthree\n600 root\n750 root\n750 root\n750 root\n750 root\nx\n');
+    expect(r.exitCode).toBe(0);
+    // Unfused this is 2 per changed path (facts, then the write), and 1 per unchanged one, per
+    // creates check and per command run: 4×2 + 2 + 2 + 2 + 1 + 1 + 2 + 2 = 20.
+    expect(total(first)).toBeLessThanOrEqual(12);
+  });
+
+  it('a rerun changes nothing and reads almost everything in the first round trip', async () => {
+    const again = await play();
+    expect(tasks(again).map(([, s]) => s)).toEqual(Array(8).fill('ok'));
+    expect(total(again)).toBeLessThanOrEqual(4);
+  });
+});
