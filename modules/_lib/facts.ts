@@ -82,8 +82,10 @@ maxc=$1; join=$2; hash=$3; recurse=$4; shift 4
 enc() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \\n'; }
 st() { stat -c '%f %u %g %U %G %s' -- "$1" 2>/dev/null || stat -f '%Xp %u %g %Su %Sg %z' -- "$1" 2>/dev/null; }
 stl() { stat -L -c '%f %u %g %U %G %s' -- "$1" 2>/dev/null || stat -L -f '%Xp %u %g %Su %Sg %z' -- "$1" 2>/dev/null; }
-# One id and one umask: every fork costs a host a millisecond or two, and this runs per task.
-printf 'id %s %s\\n' "$(umask)" "$(id)"
+# One id and one umask, printed straight out (a $(…) is one more fork): every fork costs a
+# host a millisecond or two, and this runs per task.
+printf 'umask '; umask
+printf 'id '; id
 for p in "$@"; do
   printf 'path\\n'
   if [ -n "$join" ] && [ -d "$p" ]; then
@@ -91,11 +93,10 @@ for p in "$@"; do
     printf 'joined\\n'
   fi
   if [ -e "$p" ] || [ -L "$p" ]; then
-    s=$(st "$p")
-    printf 'lstat %s\\n' "$s"
+    if [ "$maxc" -gt 0 ]; then s=$(st "$p"); printf 'lstat %s\\n' "$s"; else printf 'lstat '; st "$p" || printf '\\n'; fi
     if [ -L "$p" ]; then
       printf 'link %s\\n' "$(enc "$(readlink -- "$p")")"
-      if [ -e "$p" ]; then printf 'stat %s\\n' "$(stl "$p")"; fi
+      if [ -e "$p" ]; then printf 'stat '; stl "$p" || printf '\\n'; fi
     elif [ -f "$p" ]; then
       if [ ! -r "$p" ]; then
         printf 'unreadable\\n'
@@ -192,6 +193,7 @@ export function joinPath(dir: string, name: string): string {
 export function parseFileFacts(out: string, paths: readonly string[], join?: string): FileFacts {
   const lines = out.split('\n');
   let me: RemoteUser | undefined;
+  let umask: number | undefined;
   const result: PathFacts[] = [];
   let cur: PathFacts | undefined;
   for (let i = 0; i < lines.length; i++) {
@@ -201,10 +203,13 @@ export function parseFileFacts(out: string, paths: readonly string[], join?: str
     const rest = sp < 0 ? '' : line.slice(sp + 1);
     const fields = rest.split(' ').filter((f) => f !== '');
     switch (key) {
+      case 'umask':
+        umask = parseInt(rest, 8);
+        break;
       case 'id': {
-        // `id UMASK uid=0(root) gid=0(root) groups=...`; names are absent for ids without one.
-        const m = /^(\d+) uid=(\d+)(?:\(([^)]*)\))? gid=(\d+)(?:\(([^)]*)\))?/.exec(rest);
-        if (m) me = { umask: parseInt(m[1], 8), uid: Number(m[2]), user: m[3] ?? '?', gid: Number(m[4]), group: m[5] ?? '?' };
+        // `id uid=0(root) gid=0(root) groups=...` (after `umask 0022`); names are absent for ids without one.
+        const m = /^uid=(\d+)(?:\(([^)]*)\))? gid=(\d+)(?:\(([^)]*)\))?/.exec(rest);
+        if (m && umask !== undefined && !Number.isNaN(umask)) me = { umask, uid: Number(m[1]), user: m[2] ?? '?', gid: Number(m[3]), group: m[4] ?? '?' };
         break;
       }
       case 'path': {

@@ -51,7 +51,7 @@ function statLine(s: StatSpec, dflt: StatSpec['type'], size: number): string {
 export function renderFacts(spec: FactsSpec, args: readonly string[]): string {
   const [maxc, , hash, recurse] = args;
   const me = { user: 'root', group: 'root', uid: 0, gid: 0, umask: '0022', ...(spec.me ?? {}) };
-  const out = [`id ${me.umask} uid=${me.uid}(${me.user}) gid=${me.gid}(${me.group}) groups=${me.gid}(${me.group})`];
+  const out = [`umask ${me.umask}`, `id uid=${me.uid}(${me.user}) gid=${me.gid}(${me.group}) groups=${me.gid}(${me.group})`];
   for (const p of spec.paths) {
     out.push('path');
     if (p.joined) out.push('joined');

@@ -14,7 +14,8 @@ describe('file facts', () => {
 
   it('parses hex content (od fallback), joins, dangling links and ancestors', () => {
     const out = [
-      'id 0002 uid=1000(deploy) gid=1000(deploy) groups=1000(deploy),27(sudo)',
+      'umask 0002',
+      'id uid=1000(deploy) gid=1000(deploy) groups=1000(deploy),27(sudo)',
       'path',
       'joined',
       'lstat 81a4 1000 1000 deploy deploy 3',
@@ -47,6 +48,6 @@ describe('file facts', () => {
 
   it('refuses output that is not the script\'s', () => {
     expect(() => parseFileFacts('garbage', ['/x'])).toThrow(/unexpected output/);
-    expect(() => parseFileFacts('id 0022 uid=0(a) gid=0(b)\n', ['/x'])).toThrow(/0 of 1 paths/);
+    expect(() => parseFileFacts('umask 0022\nid uid=0(a) gid=0(b)\n', ['/x'])).toThrow(/0 of 1 paths/);
   });
 });
