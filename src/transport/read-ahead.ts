@@ -24,6 +24,12 @@ export class ReadAhead implements Transport {
     private readonly maxAgeMs = 30_000,
     /** Reads one round trip carries at most. */
     private readonly maxReads = 8,
+    /**
+     * Reads a change carries at most: those of the next steps. A change makes every read kept
+     * before it stale, so the steps after the next would often pay for reads that the next
+     * change throws away (each is work on the host: forks of stat, id…).
+     */
+    private readonly maxReadsAfterChange = 2,
   ) {
     this.host = inner.host;
   }
@@ -69,7 +75,7 @@ export class ReadAhead implements Transport {
     } else {
       this.forget();
     }
-    const reads = this.takeWanted(isRead ? readKey(cmd, opts) : undefined);
+    const reads = isRead ? this.takeWanted(readKey(cmd, opts)) : this.takeWanted().slice(0, this.maxReadsAfterChange);
     // A command with a time limit runs alone: its own exit and signal must come back as they are.
     if (!this.inner.execThen || reads.length === 0 || opts.timeoutMs !== undefined) return this.inner.exec(cmd, opts);
     const gen = this.generation;
@@ -80,7 +86,7 @@ export class ReadAhead implements Transport {
 
   async put(path: string, content: string | Buffer, opts: PutOptions = {}): Promise<void> {
     this.forget();
-    const reads = this.takeWanted();
+    const reads = this.takeWanted().slice(0, this.maxReadsAfterChange);
     if (!this.inner.execThen || reads.length === 0) return this.inner.put(path, content, opts);
     const gen = this.generation;
     const { reads: got } = await this.inner.execThen({ op: 'put', path, content, opts }, reads);
