@@ -101,7 +101,10 @@ const INVENTORY_SIZES = opt['inventory-hosts'].split(',').filter(Boolean).map((x
   }
   return n;
 });
-for (const n of INVENTORY_SIZES) WAYS[`runbook-inv${n}`] = { label: `runbook, ${n} inventory hosts on ${HOSTS} sshd (converged; 3 host-named files rewritten per entry)`, vs: 'runbook-rerun' };
+for (const n of INVENTORY_SIZES) {
+  WAYS[`runbook-inv${n}`] = { label: `runbook, ${n} inventory hosts on ${HOSTS} sshd (converged; 3 host-named files rewritten per entry)`, vs: 'runbook-rerun' };
+  WAYS[`floor-inv${n}`] = { label: `raw floor: 13 shell commands per entry, ${n} inventory hosts on ${HOSTS} sshd (a folder each), 1 ssh2 connection per entry, node process`, vs: `runbook-inv${n}` };
+}
 const EXTRAS = new Set(opt.extras.split(',').filter(Boolean));
 for (const w of Object.values(WAYS)) w.label = w.label.replace('N forks', `${FORKS} forks`);
 const measured = Object.fromEntries(Object.keys(WAYS).map((k) => [k, []]));
@@ -392,8 +395,7 @@ function spawnExit(cmd, args) {
 }
 
 /** The workload's effect as 13 shell steps for one host; inputFromPrev: stdin is the previous step's stdout. */
-function floorSteps(host, facts) {
-  const R = REMOTE_ROOT;
+function floorSteps(host, facts, R = REMOTE_ROOT) {
   const vars = { ...facts.vars, inventory_hostname: host.name };
   return [
     { cmd: `mkdir -p ${R}/conf ${R}/data ${R}/bin ${R}/state ${R}/releases/v1 && chmod 755 ${R}/conf ${R}/data ${R}/bin ${R}/state ${R}/releases ${R}/releases/v1` },
@@ -440,6 +442,26 @@ async function runFloorSsh2(round, fleet, facts) {
   res.ok = res.code === 0;
   if (!res.ok) problem(`raw floor over ssh2 (round ${round}) failed: exit ${res.code}: ${res.stderr.trim().split('\n').slice(-4).join(' | ')}`);
   return record('floor-ssh2', round, res);
+}
+
+/**
+ * The floor over n inventory entries sharing the fleet's containers: each entry its own ssh2
+ * connection and the 13 commands, in a folder of its own (entries on one container would race
+ * on the same paths: `ln -sfn` is not atomic).
+ */
+async function runFloorWide(n, fleet, facts) {
+  const specFile = path.join(RESULTS, `floor-ssh2-inv${n}.json`);
+  const hosts = [];
+  for (let i = 1; i <= n; i++) {
+    const h = fleet.hosts[(i - 1) % fleet.hosts.length];
+    hosts.push({ name: `w${i}`, host: '127.0.0.1', port: h.port, user: fleet.user, steps: floorSteps({ ...h, name: `w${i}` }, facts, `${REMOTE_ROOT}-wide/w${i}`) });
+  }
+  fs.writeFileSync(specFile, JSON.stringify({ key: fleet.keyPath, hosts }));
+  const res = await timed(`floor-inv${n}`, process.execPath, [path.join(HERE, 'floor-ssh2.mjs'), specFile]);
+  res.ok = res.code === 0;
+  if (!res.ok) problem(`raw floor over ${n} inventory entries failed: exit ${res.code}: ${res.stderr.trim().split('\n').slice(-4).join(' | ')}`);
+  await onAllHosts(fleet, `rm -rf ${REMOTE_ROOT}-wide`);
+  return record(`floor-inv${n}`, 1, res);
 }
 
 async function runFloor(round, fleet, facts) {
@@ -586,6 +608,10 @@ function headline(summary) {
   if (facts != null) lines.push(`runbook is ${fmtX(facts)}× faster than default ansible-playbook with fact gathering (first run)`);
   const floor = faster('floor', 'runbook-first');
   if (floor != null) lines.push(`runbook's first run takes ${fmtX(floor)}× the raw floor`);
+  for (const n of INVENTORY_SIZES) {
+    const wide = faster(`floor-inv${n}`, `runbook-inv${n}`);
+    if (wide != null) lines.push(`at ${n} inventory hosts runbook's converged run takes ${fmtX(wide)}× the raw floor's 13 commands per entry`);
+  }
   return lines;
 }
 
@@ -668,6 +694,7 @@ async function main() {
     for (const n of INVENTORY_SIZES) {
       const wide = wideInventory(fleet, n);
       await runRunbook(`runbook-inv${n}`, 1, wide, [], 'any');
+      await runFloorWide(n, fleet, facts);
     }
   }
 

@@ -84,8 +84,12 @@ function table(res) {
   const rows = ['| way | median wall (min–max), n | ratio | peak RSS | CPU |', '| --- | --- | --- | --- | --- |'];
   for (const [key, s] of Object.entries(w)) {
     let r = '';
-    if (key.startsWith('floor')) r = `${ratio(med(key), med(fl))} of ssh2 floor`;
-    else if (key.startsWith('runbook-inv')) r = `${ratio(med(key), med('runbook-rerun'))} of ${res.settings.hosts}-host rerun`;
+    if (key.startsWith('floor-inv')) r = `${key.slice('floor-inv'.length)}-entry floor`;
+    else if (key.startsWith('floor')) r = `${ratio(med(key), med(fl))} of ssh2 floor`;
+    else if (key.startsWith('runbook-inv')) {
+      const n = key.slice('runbook-inv'.length);
+      r = w[`floor-inv${n}`] ? `${ratio(med(key), med(`floor-inv${n}`))} of the ${n}-entry floor` : `${ratio(med(key), med('runbook-rerun'))} of ${res.settings.hosts}-host rerun`;
+    }
     else if (key.startsWith('runbook')) r = `${ratio(med(key), med(fl))} of ssh2 floor`;
     else r = `${ratio(med(key), med(key.endsWith('rerun') ? 'runbook-rerun' : 'runbook-first'))} of runbook`;
     const range = s.wall_s.n > 1 ? ` (${fmt(s.wall_s.min)}–${fmt(s.wall_s.max)})` : '';
