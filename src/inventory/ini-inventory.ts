@@ -76,6 +76,11 @@ export function parseIniInventory(text: string, file: string, inv: InventoryData
         at(),
       );
     }
+    // A line that opens with [ and never closes it is a section header missing its ], not a host
+    // range (a host line starts with a name: web[1:3]).
+    if (line.startsWith('[') && !line.includes(']')) {
+      throw new ConfigError(`section header '${line}' has no closing ']': expected [group], [group:vars] or [group:children]`, at());
+    }
 
     if (state === 'hosts') {
       let tokens: string[];

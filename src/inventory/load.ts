@@ -53,9 +53,11 @@ export async function resolveInventory(
   if (k === 'other') throw new ConfigError(`inventory ${direct} is neither a file nor a directory`);
   tried.push(spec);
   if (spec.includes(',')) return { kind: 'hostlist' };
-  if (spec !== '' && !spec.includes('\0')) {
+  // Only a name is looked for under inventories/; a path is looked for where it says.
+  if (spec !== '' && !spec.includes('\0') && !spec.includes('/')) {
     const base = join(cwd, 'inventories', spec);
-    for (const ext of ['.yml', '.yaml', '.ini']) {
+    // A name that already ends in an inventory extension is looked for as it is.
+    for (const ext of /\.(ya?ml|ini)$/.test(spec) ? [''] : ['.yml', '.yaml', '.ini']) {
       const p = base + ext;
       if ((await kindOf(p)) === 'file') return { kind: 'file', path: p };
       tried.push(`inventories/${spec}${ext}`);
