@@ -1,6 +1,6 @@
 import type { ErrorObject } from 'ajv';
 import { kindOf } from '../template/runtime.js';
-import { didYouMean } from '../template/suggest.js';
+import { closest, didYouMean } from '../template/suggest.js';
 
 /** One schema violation, said for humans: where (path below the validated value) and what. */
 export interface Explained {
@@ -111,6 +111,9 @@ export function explainErrors(raw: readonly ErrorObject[]): Explained[] {
 
   const out: Explained[] = [];
   const seen = new Set<string>();
+  // "missing required key 'dest'" beside "unknown key 'dst' (did you mean 'dest'?)" says the same
+  // thing twice: the misspelling is the one to show.
+  const misspelled = new Set<string>();
   const add = (x: Explained) => {
     const key = `${x.segments.join('/')}\0${x.message}`;
     if (seen.has(key)) return;
@@ -134,6 +137,8 @@ export function explainErrors(raw: readonly ErrorObject[]): Explained[] {
       case 'additionalProperties': {
         const known = Object.keys((e.parentSchema?.properties as object | undefined) ?? {});
         const name = String(p.additionalProperty);
+        const guess = closest(name, known);
+        if (guess !== undefined) misspelled.add(`${segments.join('/')}\0missing required key '${guess}'`);
         add({ segments: [...segments, name], message: `unknown key '${name}'${didYouMean(name, known)}`, keyOf: true });
         break;
       }
@@ -181,7 +186,7 @@ export function explainErrors(raw: readonly ErrorObject[]): Explained[] {
         add({ segments, message: e.message ?? e.keyword });
     }
   }
-  return out;
+  return out.filter((x) => !misspelled.has(`${x.segments.join('/')}\0${x.message}`));
 }
 
 /** The keys of alternatives that each only require keys (`oneOf: [{required: [a]}, {required: [b]}]`). */

@@ -188,6 +188,14 @@ describe('loadPlaybook: errors with positions', () => {
     ]);
   });
 
+  it('a misspelled required parameter is named once, as the misspelling', async () => {
+    const f = `${FIX}/misspelled-params.yml`;
+    expect(await errorsOf('misspelled-params.yml')).toEqual([
+      `${f}:3:15: tasks[0].copy.dst: unknown key 'dst' (did you mean 'dest'?)`,
+      `${f}:4:15: tasks[1].file.pth: unknown key 'pth' (did you mean 'path'?)`,
+    ]);
+  });
+
   it('reports expression and template syntax, and notify without a handler', async () => {
     const f = `${FIX}/syntax-errors.yml`;
     const errs = await errorsOf('syntax-errors.yml');
