@@ -13,6 +13,8 @@ export interface TextOptions {
 /** The lines a finished task prints under its status line: why it failed, what changes, the diff. */
 export function outcomeDetail(o: TaskOutcome, opts: TextOptions, style: Style): string[] {
   const lines: string[] = [];
+  /** Loop items already shown by what they changed. */
+  const described = new Set<TaskOutcome>();
   // What debug prints: always shown, in every output.
   if (o.message !== undefined && o.status !== 'failed') lines.push(...o.message.split('\n'));
   if (o.status === 'failed' || o.status === 'unreachable') {
@@ -27,7 +29,10 @@ export function outcomeDetail(o: TaskOutcome, opts: TextOptions, style: Style): 
     const verb = opts.check ? 'would change' : 'changed';
     if (o.items) {
       for (const it of o.items) {
-        if (it.changes?.length) lines.push(`${verb} [${itemLabel(it.item)}]: ${it.changes.join('; ')}`);
+        if (it.changes?.length) {
+          lines.push(`${verb} [${itemLabel(it.item)}]: ${it.changes.join('; ')}`);
+          described.add(it);
+        }
       }
     } else if (o.changes?.length) lines.push(`${verb}: ${o.changes.join('; ')}`);
   } else if (opts.verbose && o.msg) {
@@ -41,7 +46,9 @@ export function outcomeDetail(o: TaskOutcome, opts: TextOptions, style: Style): 
     for (const d of o.diff) lines.push(colorDiff(style, unifiedDiff(d)));
   }
   if (o.items && opts.verbose) {
+    // The others by their status (ok, skipped, failed), so -v accounts for every item once.
     for (const it of o.items) {
+      if (described.has(it)) continue;
       lines.push(`item ${itemLabel(it.item)}: ${statusColor(style, it.status)(it.status)}${it.msg ? ` — ${it.msg}` : ''}`);
     }
   }
