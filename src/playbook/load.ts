@@ -15,6 +15,7 @@ import { playbookSchema, taskFileSchema, TASK_KEYWORDS, UNSUPPORTED_PLAY_KEYWORD
 import type { BlockFrame, Located, LoopForm, Play, Playbook, Section, Task, TaskRole } from './types.js';
 import { findRole, paramsKey, ROLE_ENTRY_KEYWORDS, ROLE_TASK_OPTIONS, rolePartFile } from './roles.js';
 import { parseVars } from './vars-file.js';
+import { splitArgs } from './args.js';
 import { loopFormItems } from './loops.js';
 import { displayPath, readSourceText, SourceFile } from './yaml.js';
 import { rolloutConfig } from '../rollout/config.js';
@@ -121,34 +122,6 @@ function label(prefix: string, segments: readonly (string | number)[]): string {
     else out += `[${JSON.stringify(s)}]`;
   }
   return out || 'playbook';
-}
-
-/** Shell-like tokens of a `key=value …` string, with their spans; `{{ … }}` stays one word. */
-export function splitArgs(s: string): { text: string; start: number; end: number }[] {
-  const out: { text: string; start: number; end: number }[] = [];
-  let i = 0;
-  while (i < s.length) {
-    while (i < s.length && /\s/.test(s[i])) i++;
-    if (i >= s.length) break;
-    const start = i;
-    let quote: string | undefined;
-    while (i < s.length && (quote || !/\s/.test(s[i]))) {
-      const c = s[i];
-      if (!quote && s.startsWith('{{', i)) {
-        // A template is one word, spaces and all.
-        const end = s.indexOf('}}', i + 2);
-        i = end < 0 ? s.length : end + 2;
-        continue;
-      }
-      if (quote) {
-        if (c === '\\' && quote === '"') i++;
-        else if (c === quote) quote = undefined;
-      } else if (c === '"' || c === "'") quote = c;
-      i++;
-    }
-    out.push({ text: s.slice(start, i), start, end: i });
-  }
-  return out;
 }
 
 function unquote(v: string): string {

@@ -4,7 +4,7 @@ import { isPlainObject } from '../template/runtime.js';
 import { isAnyVault, literalValues, openVault } from '../vault/keyring.js';
 import { registerSecret } from '../vault/secrets.js';
 import { found } from './explain.js';
-import { splitArgs } from './load.js';
+import { splitArgs } from './args.js';
 import { displayPath, readSourceText, SourceFile } from './yaml.js';
 
 export interface VarsFileOptions {

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigErrors } from '../../../src/core/errors.js';
-import { loadPlaybook, normalizeSerial, normalizeTags, splitArgs } from '../../../src/playbook/load.js';
+import { splitArgs } from '../../../src/playbook/args.js';
+import { loadPlaybook, normalizeSerial, normalizeTags } from '../../../src/playbook/load.js';
 import type { Playbook, Task } from '../../../src/playbook/types.js';
 import { knownModules } from './modules.js';
 
