@@ -354,8 +354,9 @@ async function runOnce(pc: PlayContext, task: Task, host: HostState, vars: Vars,
       if (run.verbose) run.bus.emit({ type: 'warning', msg: m, host: host.name });
     },
   });
-  // What the next tasks will read rides along with this task's first command.
-  if (pooled instanceof ReadAhead && ahead) pooled.expect(await guessReads(pc, host, ahead()));
+  // What the host's next tasks will read rides along with this task's commands (not when this
+  // one goes to another host: those reads are the host's own).
+  if (pooled instanceof ReadAhead && ahead && targetName === host.name) pooled.expect(await guessReads(pc, host, ahead()));
 
   const attempts = task.until.length > 0 ? Math.max(1, (task.retries ?? 3) + 1) : 1;
   let outcome!: TaskOutcome;
