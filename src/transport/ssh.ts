@@ -837,6 +837,10 @@ export class SshTransport implements Transport {
       let exitSignal: string | null = null;
       let gotExit = false;
       let pastDeadline = false;
+      // The host's `timeout` starts after this side's clock, so its exit 124 can come in before
+      // this side's timer has run (a busy event loop): past the deadline by the clock counts too.
+      let deadlineAt: number | undefined;
+      const isPastDeadline = () => pastDeadline || (deadlineAt !== undefined && performance.now() >= deadlineAt);
       let timer: NodeJS.Timeout | undefined;
       let backstop: NodeJS.Timeout | undefined;
       let released = false;
@@ -908,9 +912,9 @@ export class SshTransport implements Transport {
             this.release(conn);
           }
           settle(() => {
-            if (!gotExit && !pastDeadline && conn.closed) {
+            if (!gotExit && !isPastDeadline() && conn.closed) {
               reject(new ConnectionError(this.host, 'connection lost while a command was running'));
-            } else if (pastDeadline && (!gotExit || exitCode === 124 || exitCode === 137 || exitSignal !== null)) {
+            } else if (isPastDeadline() && (!gotExit || exitCode === 124 || exitCode === 137 || exitSignal !== null)) {
               resolve(timedOutResult());
             } else {
               resolve({
@@ -928,6 +932,7 @@ export class SshTransport implements Transport {
           else onAbortOnce(opts.signal, onAbort);
         }
         if (opts.timeoutMs !== undefined && opts.timeoutMs > 0) {
+          deadlineAt = performance.now() + opts.timeoutMs;
           timer = setTimeout(() => {
             pastDeadline = true;
             // The host's `timeout` ends the command; if nothing comes back, stop waiting.
