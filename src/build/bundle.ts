@@ -15,7 +15,7 @@ const DIST = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
  * Left out of the bundle: native addons, and libraries loaded only when a command needs them
- * (createRequire or import() at the point of use), so they stay off the start-up path.
+ * (required at the point of use), so they stay off the start-up path.
  */
 const EXTERNAL = ['ssh2', 'better-sqlite3', 'dockerode', 'listr2', 'diff', 'cron-parser'];
 

@@ -18,7 +18,7 @@ export const CHECK_MODES: readonly CheckMode[] = ['explain', 'defaults'];
 export type ValidateFunction = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
 
 /** ajv's options for each mode, shared by the build and the fallback compile. */
-export function ajvOptions(mode: CheckMode): Options {
+function ajvOptions(mode: CheckMode): Options {
   return mode === 'explain' ? { allErrors: true, verbose: true, strict: false } : { allErrors: true, useDefaults: true, strict: false };
 }
 
@@ -80,9 +80,4 @@ export function validatorFor(schema: JsonSchema, mode: CheckMode): ValidateFunct
     cache[mode].set(schema, v);
   }
   return v;
-}
-
-/** Whether the validator of `schema` in `mode` comes from the build (for tests). */
-export function isPrecompiled(schema: JsonSchema, mode: CheckMode): boolean {
-  return precompiled(validatorKey(schema, mode)) !== undefined;
 }

@@ -172,8 +172,7 @@ function outcomeFromError(e: unknown, started: number): TaskOutcome {
 }
 
 async function runWithLoop(pc: PlayContext, task: Task, host: HostState, ref: TaskRef, coming: readonly Task[]): Promise<TaskOutcome> {
-  const after = () => comingSteps(pc, host, coming);
-  if (!task.loop) return runOnce(pc, task, host, taskVars(pc, task, host), ref, after);
+  if (!task.loop) return runOnce(pc, task, host, taskVars(pc, task, host), ref, () => comingSteps(pc, host, coming));
   const baseVars = taskVars(pc, task, host);
   const items = loopItems(task.loop, baseVars, task, pc.run.playbook.dir);
   const results: TaskOutcome[] = [];
@@ -182,7 +181,8 @@ async function runWithLoop(pc: PlayContext, task: Task, host: HostState, ref: Ta
     const item = items[i];
     const vars = itemVars(pc, task, host, items, i);
     // The items left of this loop come first, then the tasks after it.
-    const ahead = () => [...items.slice(i + 1, i + 1 + READ_AHEAD_STEPS).map((_, j) => ({ task, vars: itemVars(pc, task, host, items, i + 1 + j) })), ...after()].slice(0, READ_AHEAD_STEPS);
+    const ahead = () =>
+      comingSteps(pc, host, coming, items.slice(i + 1, i + 1 + READ_AHEAD_STEPS).map((_, j) => ({ task, vars: itemVars(pc, task, host, items, i + 1 + j) })));
     let one: TaskOutcome;
     try {
       one = await runOnce(pc, task, host, vars, ref, ahead);
@@ -209,9 +209,12 @@ function itemVars(pc: PlayContext, task: Task, host: HostState, items: unknown[]
 /** Coming steps whose reads are guessed ahead: at most this many. */
 const READ_AHEAD_STEPS = 8;
 
-/** The steps of the tasks scheduled after the current one on this host, with the variables they would see now. */
-function comingSteps(pc: PlayContext, host: HostState, coming: readonly Task[]): ComingStep[] {
-  const out: ComingStep[] = [];
+/**
+ * `first` (the rest of the current loop), then the steps of the tasks scheduled after the
+ * current one on this host, with the variables they would see now: at most READ_AHEAD_STEPS.
+ */
+function comingSteps(pc: PlayContext, host: HostState, coming: readonly Task[], first: ComingStep[] = []): ComingStep[] {
+  const out = first.slice(0, READ_AHEAD_STEPS);
   for (const t of coming) {
     if (out.length >= READ_AHEAD_STEPS) break;
     try {

@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import type { Become, Command, ExecOptions, ExecResult, FirstStep, GetOptions, PutOptions, ReadStep, Transport } from './types.js';
+import type { Become, Command, ExecOptions, ExecResult, GetOptions, PutOptions, ReadStep, Transport } from './types.js';
 
 /**
  * A host's transport that reads ahead: the engine names the reads (facts) the coming tasks will
@@ -110,11 +110,6 @@ export class ReadAhead implements Transport {
       this.forget();
       return open(cmd, opts);
     };
-  }
-
-  execThen(first: FirstStep, reads: readonly ReadStep[]): Promise<{ first: ExecResult | undefined; reads: Array<ExecResult | undefined> }> {
-    this.forget();
-    return this.inner.execThen!(first, reads);
   }
 
   close(): Promise<void> {

@@ -953,13 +953,7 @@ export class SshTransport implements Transport {
   }
 
   async exec(cmd: Command, opts: ExecOptions = {}): Promise<ExecResult> {
-    const line = commandLine(cmd, {
-      ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
-      ...(opts.env ? { env: opts.env } : {}),
-      ...(opts.become ? { become: opts.become } : {}),
-      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
-      loginUser: this.user,
-    });
+    const line = this.lineOf(cmd, opts);
     const r = await this.run(line, {
       ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
       ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
@@ -981,10 +975,7 @@ export class SshTransport implements Transport {
       signal = o.signal;
       timeoutMs = o.timeoutMs;
     } else {
-      const data = typeof first.content === 'string' ? Buffer.from(first.content, 'utf8') : first.content;
-      const o = first.opts ?? {};
-      firstLine = commandLine(putCommand(first.path, o, data.length), { ...(o.become ? { become: o.become } : {}), loginUser: this.user });
-      stdin = data;
+      ({ line: firstLine, data: stdin } = this.putLine(first.path, first.content, first.opts ?? {}));
     }
     const nonce = fusedNonce();
     // In sh whatever the login shell is: the script uses $? and printf.
@@ -994,6 +985,13 @@ export class SshTransport implements Transport {
     const firstRaw = head!;
     if (first.op === 'put') checkPut(this.host, first.path, firstRaw, first.opts?.validate);
     return { first: first.op === 'exec' ? toExecResult(firstRaw) : undefined, reads: rest.map((r) => (r ? toExecResult(r) : undefined)) };
+  }
+
+  /** The put script's line for `path` and the bytes it reads on stdin. */
+  private putLine(filePath: string, content: string | Buffer, opts: PutOptions): { line: string; data: Buffer } {
+    const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+    const line = commandLine(putCommand(filePath, opts, data.length), { ...(opts.become ? { become: opts.become } : {}), loginUser: this.user });
+    return { line, data };
   }
 
   private lineOf(cmd: Command, opts: Omit<ExecOptions, 'stdin' | 'signal'>): string {
@@ -1007,9 +1005,7 @@ export class SshTransport implements Transport {
   }
 
   async put(filePath: string, content: string | Buffer, opts: PutOptions = {}): Promise<void> {
-    const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-    const cmd = putCommand(filePath, opts, data.length);
-    const line = commandLine(cmd, { ...(opts.become ? { become: opts.become } : {}), loginUser: this.user });
+    const { line, data } = this.putLine(filePath, content, opts);
     const r = await this.run(line, { stdin: data });
     checkPut(this.host, filePath, r, opts.validate);
   }
