@@ -206,8 +206,11 @@ function itemVars(pc: PlayContext, task: Task, host: HostState, items: unknown[]
   return taskVars(pc, task, host, loopVars);
 }
 
-/** Coming steps whose reads are guessed ahead: at most this many. */
-const READ_AHEAD_STEPS = 8;
+/**
+ * Coming steps whose reads are guessed ahead: the next one is carried (ReadAhead), the one
+ * after stands in when the next's read is held already. Each guess is a dry plan on this side.
+ */
+const READ_AHEAD_STEPS = 2;
 
 /**
  * `first` (the rest of the current loop), then the steps of the tasks scheduled after the

@@ -69,9 +69,10 @@ describe.skipIf(!fleet)('reads sent ahead of the tasks that make them', () => {
     expect(total(first)).toBeLessThanOrEqual(12);
   });
 
-  it('a rerun changes nothing and reads almost everything in the first round trip', async () => {
+  it('a rerun changes nothing, and its reads go about two to a round trip', async () => {
     const again = await play();
     expect(tasks(again).map(([, s]) => s)).toEqual(Array(8).fill('ok'));
-    expect(total(again)).toBeLessThanOrEqual(4);
+    // Unfused: one read per step (4 folders, 3 copies and a line edit's facts, 2 creates checks, the mode): 11.
+    expect(total(again)).toBeLessThanOrEqual(7);
   });
 });

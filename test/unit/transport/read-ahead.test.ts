@@ -45,7 +45,7 @@ describe('ReadAhead', () => {
   it('sends the expected reads with the next command and serves them without a round trip', async () => {
     const host = new ScriptedHost();
     host.files.set('/a', 'A').set('/b', 'B');
-    const t = new ReadAhead(host);
+    const t = new ReadAhead(host, 30_000, 2);
     t.expect([read('/a'), read('/b')]);
     await t.exec(['set', '/x', '1']);
     expect(host.trips).toEqual([['set /x 1', 'cat /a', 'cat /b']]);
@@ -53,6 +53,16 @@ describe('ReadAhead', () => {
     expect(await cat(t, '/a')).toBe('A');
     expect(await cat(t, '/b')).toBe('B');
     expect(host.trips).toHaveLength(1);
+  });
+
+  it('by default a command carries the next expected read only; the one after goes with the next command', async () => {
+    const host = new ScriptedHost();
+    const t = new ReadAhead(host);
+    t.expect([read('/a'), read('/b')]);
+    await t.exec(['set', '/x', '1']);
+    expect(await cat(t, '/a')).toBe('');
+    expect(await cat(t, '/c')).toBe('');
+    expect(host.trips).toEqual([['set /x 1', 'cat /a'], ['cat /c', 'cat /b']]);
   });
 
   it('never serves a read from before a write: the write carries the expected reads again', async () => {
