@@ -186,6 +186,7 @@ describe.skipIf(!fleet)('apt and package on the fleet (local file: repository)',
   const repo = '/srv/rb-apt-repo';
   const PUBLISH = `
 repo=$1; v=$2
+old=$(stat -c %Y "$repo/Packages" 2>/dev/null || echo 0)
 d=$(mktemp -d); mkdir -p "$d/DEBIAN" "$d/usr/share/rbtest" "$repo"
 printf 'Package: rbtest\\nVersion: %s\\nArchitecture: all\\nMaintainer: runbook <test@example.invalid>\\nDescription: runbook test package\\n' "$v" > "$d/DEBIAN/control"
 echo "$v" > "$d/usr/share/rbtest/version"
@@ -193,6 +194,9 @@ dpkg-deb --build --root-owner-group "$d" "$repo/rbtest_\${v}_all.deb" >/dev/null
 f="$repo/rbtest_\${v}_all.deb"
 { cat "$d/DEBIAN/control"; printf 'Filename: ./rbtest_%s_all.deb\\nSize: %s\\nSHA256: %s\\n\\n' "$v" "$(stat -c %s "$f")" "$(sha256sum < "$f" | cut -d' ' -f1)"; } > "$repo/Packages"
 rm -rf "$d"
+# apt reads a file: index again only if its mtime moved: a republish in the same second (same
+# size too, 1.0 -> 1.1) would be taken as unchanged.
+now=$(date +%s); [ "$now" -gt "$old" ] || now=$((old + 1)); touch -d "@$now" "$repo/Packages"
 `;
   const snap = async () =>
     (await root.exec({ script: 'sha256sum /var/lib/dpkg/status; ls -la --time-style=+%s /var/lib/apt/lists /usr/share/rbtest 2>&1' })).stdout;
