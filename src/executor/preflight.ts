@@ -2,9 +2,10 @@ import { ConfigError, ConfigErrors, type SourcePos, TemplateError } from '../cor
 import type { Inventory } from '../inventory/types.js';
 import type { Play, Playbook, Task } from '../playbook/types.js';
 import { loadVarsFile } from '../playbook/vars-file.js';
-import { exprNames, referencedNames } from '../template/names.js';
+import { exprNames, hbsNames } from '../template/names.js';
+import { checkHbs } from '../template/hbs.js';
 import { checkJ2, isJ2Template, j2NameSites } from '../template/j2render.js';
-import { checkTemplate } from '../template/render.js';
+import { isTemplated, referencedNames } from '../template/render.js';
 import { didYouMean } from '../template/suggest.js';
 import { readLocalFile } from './context.js';
 import { MAGIC_VARS } from './vars.js';
@@ -105,7 +106,7 @@ export async function checkUndefinedNames(
           const j2 = isJ2Template(file.path);
           try {
             if (j2) checkJ2(text, { file: file.path });
-            else checkTemplate(text, { pos: { file: file.path, line: 1, col: 1 } });
+            else checkHbs(text, { pos: { file: file.path, line: 1, col: 1 } });
           } catch (e) {
             if (!(e instanceof TemplateError)) throw e;
             errors.push(new ConfigError(`${where}: template ${src}: ${e.message}`, at));
@@ -123,7 +124,7 @@ export async function checkUndefinedNames(
           }
           let names: string[] = [];
           try {
-            names = referencedNames(text);
+            names = hbsNames(text);
           } catch {
             // What cannot be read here is reported by the module on the host's turn.
           }
@@ -162,7 +163,7 @@ function safeExprNames(expr: string): string[] {
 }
 
 function namesIn(v: unknown): string[] {
-  if (typeof v === 'string') return v.includes('{{') ? referencedNames(v) : [];
+  if (typeof v === 'string') return isTemplated(v) ? referencedNames(v) : [];
   if (Array.isArray(v)) return v.flatMap(namesIn);
   if (v && typeof v === 'object') return Object.values(v).flatMap(namesIn);
   return [];

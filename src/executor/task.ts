@@ -4,7 +4,8 @@ import type { ApplyResult, MetaAction, ModuleContext, ModuleDefinition, Plan } f
 import type { TaskOutcome, TaskRef } from '../core/types.js';
 import type { Located, Task } from '../playbook/types.js';
 import { evalCondition, evalExpr } from '../template/expr.js';
-import { DecidedAtRunTime, renderDeep, renderString, renderText, runtimeUnknown } from '../template/render.js';
+import { DecidedAtRunTime, renderDeep, renderString, runtimeUnknown } from '../template/render.js';
+import { renderHbsText } from '../template/hbs.js';
 import { ReadAhead } from '../transport/read-ahead.js';
 import type { Become, ReadStep, Transport } from '../transport/types.js';
 import type { PlayContext, RunContext } from './context.js';
@@ -408,7 +409,7 @@ function moduleContext(
     signal: run.abort,
     playbookDir: dir,
     readLocalFile: (p, sub) => readLocalFile(dir, p, sub, task.role?.dir),
-    render: (text, source) => renderText(text, vars, { task: `${task.name} (${source})` }),
+    render: (text, source) => renderHbsText(text, vars, { task: `${task.name} (${source})` }),
     log: o.log,
     evaluate: (expr) => evalExpr(expr, vars, { task: task.name }),
     condition: (expr) => evalCondition(expr, vars, { task: task.name }),

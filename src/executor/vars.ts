@@ -1,5 +1,5 @@
 import { TemplateError } from '../core/errors.js';
-import { renderDeep } from '../template/render.js';
+import { isTemplated, renderDeep } from '../template/render.js';
 
 export type Vars = Record<string, unknown>;
 
@@ -105,7 +105,7 @@ function lazilyRendered(layers: Layer[]): Vars {
 }
 
 function needsRender(v: unknown): boolean {
-  if (typeof v === 'string') return v.includes('{{');
+  if (typeof v === 'string') return isTemplated(v);
   if (Array.isArray(v)) return v.some(needsRender);
   if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
     return Object.values(v).some(needsRender);

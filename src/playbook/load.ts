@@ -7,7 +7,7 @@ import { type ValidateFunction, validatorFor } from '../core/validators.js';
 import { impossiblePattern } from '../inventory/patterns.js';
 import { checkExpr, unwrapTemplate } from '../template/expr.js';
 import { posAt } from '../template/pos.js';
-import { checkTemplate } from '../template/render.js';
+import { checkTemplate, isTemplated } from '../template/render.js';
 import { isPlainObject } from '../template/runtime.js';
 import { closest, didYouMean } from '../template/suggest.js';
 import { type Explained, explainErrors, found, pointer } from './explain.js';
@@ -148,7 +148,7 @@ function schemaTypes(schema: unknown): Set<string> {
 /** A `key=value` string value, typed as the parameter's schema wants (strings win). */
 function coerce(value: string, propSchema: unknown): unknown {
   const types = schemaTypes(propSchema);
-  if (types.size === 0 || types.has('string') || value.includes('{{')) return value;
+  if (types.size === 0 || types.has('string') || isTemplated(value)) return value;
   if (types.has('boolean') && value.toLowerCase() in BOOL_WORDS) return BOOL_WORDS[value.toLowerCase()];
   if ((types.has('integer') || types.has('number')) && /^-?\d+(\.\d+)?$/.test(value)) return Number(value);
   return value;
@@ -968,7 +968,7 @@ class Loader {
       Object.assign(args, parsed.args);
       Object.assign(argPos, parsed.pos);
       for (const [k, v] of Object.entries(parsed.args)) {
-        if (typeof v === 'string' && v.includes('{{')) {
+        if (typeof v === 'string' && isTemplated(v)) {
           templatePos[k] = parsed.valuePos[k];
           this.checkTemplateAt(v, parsed.valuePos[k], `${argWhere}.${k}`);
         }
@@ -1139,7 +1139,7 @@ class Loader {
     const templated: string[] = [];
     const walk = (v: unknown, at: string) => {
       if (typeof v === 'string') {
-        if (v.includes('{{')) templated.push(at);
+        if (isTemplated(v)) templated.push(at);
       } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${at}/${i}`));
       else if (isPlainObject(v)) for (const k of Object.keys(v)) walk(v[k], `${at}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`);
     };
@@ -1216,7 +1216,7 @@ class Loader {
 
   private collectTemplates(sf: SourceFile, value: unknown, node: unknown, at: string, into: Record<string, SourcePos> | undefined, where: string): void {
     if (typeof value === 'string') {
-      if (!value.includes('{{')) return;
+      if (!isTemplated(value)) return;
       const pos = sf.contentPos(node);
       if (into) into[at] = pos;
       this.checkTemplateAt(value, pos, at ? `${where}.${at.replace(/\//g, '.')}` : where);

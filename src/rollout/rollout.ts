@@ -3,7 +3,7 @@ import type { PlayContext } from '../executor/context.js';
 import type { HostState } from '../executor/host-state.js';
 import { discardUndoLog, runTask, taskRef, taskVars } from '../executor/task.js';
 import type { Play, Task } from '../playbook/types.js';
-import { renderString } from '../template/render.js';
+import { isTemplated, renderString } from '../template/render.js';
 import type { TaskRunner } from '../strategy/types.js';
 import { exceedsFailPercentage } from './batches.js';
 import type { RolloutConfig } from './config.js';
@@ -43,7 +43,7 @@ export function lbTask(play: Play, r: RolloutConfig, state: 'drained' | 'active'
 /** The LB host's name as a host sees it (for the task name; the executor renders delegate_to itself). */
 function lbNameFor(pc: PlayContext, h: HostState): string | undefined {
   const raw = pc.play.rollout?.drain?.lbHost;
-  if (!raw || !raw.includes('{{')) return raw;
+  if (!raw || !isTemplated(raw)) return raw;
   try {
     return String(renderString(raw, taskVars(pc, undefined, h), { pos: pc.play.pos, task: 'rollout drain' }));
   } catch {

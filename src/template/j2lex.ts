@@ -18,6 +18,11 @@ export interface J2LexOptions {
   trimBlocks?: boolean;
   /** Strip spaces and tabs from the start of a line up to a block tag or comment (default off). */
   lstripBlocks?: boolean;
+  /**
+   * A `{#` without a closing `#}` is text, not an error (playbook strings: a shell's
+   * `${#list[@]}` is not a comment).
+   */
+  openCommentIsText?: boolean;
 }
 
 export class J2SyntaxError extends Error {
@@ -101,7 +106,12 @@ export function lexJ2(src: string, opts: J2LexOptions = {}): J2Token[] {
     const inner = at + 2 + (minus || plus ? 1 : 0);
     if (kind === '#') {
       const end = src.indexOf('#}', inner);
-      if (end < 0) throw new J2SyntaxError('unterminated comment: missing #}', at);
+      if (end < 0) {
+        if (!opts.openCommentIsText) throw new J2SyntaxError('unterminated comment: missing #}', at);
+        pushText(src.slice(at, at + 2), at, false);
+        i = at + 2;
+        continue;
+      }
       stripNext = src[end - 1] === '-' && end - 1 >= inner;
       trimNl = trimBlocks && !(src[end - 1] === '+' && end - 1 >= inner);
       i = end + 2;

@@ -237,6 +237,10 @@ interface Parsed {
   nodes: Node[];
   /** Names that parse as calls: the macros, `caller`, and the internal caller. */
   calls: ReadonlySet<string>;
+  /** The one `{{ expr }}` that is the whole template, if that is what it is. */
+  single?: Node & { k: 'var' };
+  /** Any `{% %}` statement (which may bind names, so rendering needs its own scope). */
+  statements: boolean;
 }
 
 /** The expression a call block evaluates: the macro call with `caller=` added. */
@@ -250,31 +254,53 @@ function callWithCaller(src: string): string {
 /** `__j2_body | <filters>`, starting this many characters before the filter text. */
 const FILTER_PREFIX = `${BODY} | `;
 
-function parseTemplate(src: string, file: string): Parsed {
-  const base = { file, line: 1, col: 1 };
-  const fail = (msg: string, off: number): never => {
-    throw new TemplateError(msg, posAt(base, src, off));
-  };
-  const { opts, skip } = header(src, fail);
+/** A problem in a template's text, at a character offset. */
+class J2Failure extends Error {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(message);
+  }
+}
+
+const failAt = (msg: string, off: number): never => {
+  throw new J2Failure(msg, off);
+};
+
+/** Lex and parse a template; every expression is parsed too. Throws J2Failure. */
+function parse(src: string, kind: 'file' | 'string'): Parsed {
+  const { opts, skip } = kind === 'file' ? header(src, failAt) : { opts: { openCommentIsText: true }, skip: 0 };
   let toks: J2Token[];
   try {
     toks = lexJ2(src.slice(skip), opts).map((t) => ({ ...t, s: t.s + skip }));
   } catch (e) {
-    if (e instanceof J2SyntaxError) fail(e.message, e.offset + skip);
+    if (e instanceof J2SyntaxError) failAt(e.message, e.offset + skip);
     throw e;
   }
-  const parser = new Parser(toks, fail);
+  const parser = new Parser(toks, failAt);
   const nodes = parser.nodes([]).body;
   const calls = new Set([...parser.macros, 'caller']);
   walkExprs(nodes, (expr, s) => {
     try {
       parseExpr(expr, calls);
     } catch (e) {
-      if (e instanceof ExprSyntaxError) fail(`${e.message} in ${JSON.stringify(expr)}`, s + e.offset);
+      if (e instanceof ExprSyntaxError) failAt(`${e.message} in ${JSON.stringify(expr)}`, s + e.offset);
       throw e;
     }
   });
-  return { nodes, calls };
+  const only = nodes.length === 1 && nodes[0].k === 'var' ? nodes[0] : undefined;
+  return { nodes, calls, single: only, statements: nodes.some((n) => n.k !== 'text' && n.k !== 'var') };
+}
+
+/** A parsed template file, or a TemplateError at its file:line:col. */
+function parseTemplate(src: string, file: string): Parsed {
+  try {
+    return parse(src, 'file');
+  } catch (e) {
+    if (e instanceof J2Failure) throw new TemplateError(e.message, posAt({ file, line: 1, col: 1 }, src, e.offset));
+    throw e;
+  }
 }
 
 /** Every expression of a template, in order, with the names bound around it. */
@@ -389,15 +415,91 @@ function bind(scope: Scope, name: string, value: unknown): void {
   Object.defineProperty(scope, name, { value, enumerable: true, writable: true, configurable: true });
 }
 
+/** Where a template's text sits and what to name in messages. */
+interface RenderAt {
+  /** Position of the template's first character. */
+  pos?: SourcePos;
+  task?: string;
+  what?: string;
+}
+
+function suffix(at: RenderAt): string {
+  if (at.task !== undefined) return ` in task "${at.task}"`;
+  return at.what !== undefined ? ` in ${at.what}` : '';
+}
+
+/** Render a `.j2` template file. */
 export function renderJ2(src: string, vars: Record<string, unknown>, opts: J2Options = {}): string {
   const file = opts.file ?? '<template>';
-  const base = { file, line: 1, col: 1 };
-  const { nodes, calls } = parseTemplate(src, file);
+  const parsed = parseTemplate(src, file);
+  const top = child(vars);
+  if (!Object.hasOwn(top, 'ansible_managed')) bind(top, 'ansible_managed', 'Ansible managed');
+  if (!Object.hasOwn(top, 'template_path')) bind(top, 'template_path', file);
+  if (!Object.hasOwn(top, 'template_fullpath')) bind(top, 'template_fullpath', file);
+  if (!Object.hasOwn(top, 'template_host')) bind(top, 'template_host', 'localhost');
+  return renderNodes(parsed, src, top, { pos: { file, line: 1, col: 1 }, what: 'template' }, '');
+}
+
+const strings = new Map<string, Parsed>();
+const STRINGS_LIMIT = 5000;
+
+/** A playbook string parsed (cached), or a TemplateError at its position. */
+function parseString(src: string, at: RenderAt): Parsed {
+  let parsed = strings.get(src);
+  if (parsed) return parsed;
+  try {
+    parsed = parse(src, 'string');
+  } catch (e) {
+    if (e instanceof J2Failure) throw new TemplateError(`${e.message}${suffix(at)}`, posAt(at.pos, src, e.offset));
+    throw e;
+  }
+  if (strings.size >= STRINGS_LIMIT) strings.clear();
+  strings.set(src, parsed);
+  return parsed;
+}
+
+/** Check a playbook string's syntax (load time). */
+export function checkJ2String(src: string, at: RenderAt = {}): void {
+  parseString(src, at);
+}
+
+/**
+ * Render a playbook string as Ansible does: one that is exactly one `{{ expr }}` yields the
+ * value itself (list, number, map), any other the rendered text.
+ */
+export function renderJ2String(src: string, vars: Record<string, unknown>, at: RenderAt = {}): unknown {
+  const parsed = parseString(src, at);
+  const where = { task: at.task, what: at.what, calls: parsed.calls };
+  if (parsed.single) return evalExpr(parsed.single.src, vars, { ...where, pos: posAt(at.pos, src, parsed.single.s) });
+  // Only statements bind names; text and expressions alone read the caller's scope as it is.
+  return renderNodes(parsed, src, parsed.statements ? child(vars) : vars, at, suffix(at));
+}
+
+/**
+ * Root names a playbook string reads from its variables, with their offsets in the string
+ * (not those bound inside it by `set` or `for`). Unparsable text → [].
+ */
+export function j2StringNameSites(src: string): { name: string; offset: number }[] {
+  let parsed: Parsed;
+  try {
+    parsed = parseString(src, {});
+  } catch {
+    return [];
+  }
+  const out: { name: string; offset: number }[] = [];
+  walkExprs(parsed.nodes, (expr, s, bound) => {
+    for (const x of exprNameSites(expr, parsed.calls)) if (!bound.has(x.name)) out.push({ name: x.name, offset: s + x.offset });
+  });
+  return out;
+}
+
+function renderNodes(parsed: Parsed, src: string, top: Scope, at: RenderAt, failSuffix: string): string {
+  const { nodes, calls } = parsed;
   const fail = (msg: string, s: number): never => {
-    throw new TemplateError(msg, posAt(base, src, s));
+    throw new TemplateError(`${msg}${failSuffix}`, posAt(at.pos, src, s));
   };
   const ev = (expr: string, s: number, scope: Scope): unknown =>
-    evalExpr(expr, scope, { pos: posAt(base, src, s), what: 'template', calls });
+    evalExpr(expr, scope, { pos: posAt(at.pos, src, s), task: at.task, what: at.what, calls });
 
   const bindParams = (what: string, params: Param[], args: unknown[], kwargs: Record<string, unknown>, scope: Scope, defaults: Scope, s: number): void => {
     if (args.length > params.length) fail(`${what} takes ${params.length} argument${params.length === 1 ? '' : 's'}, given ${args.length}`, s);
@@ -501,11 +603,6 @@ export function renderJ2(src: string, vars: Record<string, unknown>, opts: J2Opt
       }
     }
   };
-  const top = child(vars);
-  if (!Object.hasOwn(top, 'ansible_managed')) bind(top, 'ansible_managed', 'Ansible managed');
-  if (!Object.hasOwn(top, 'template_path')) bind(top, 'template_path', file);
-  if (!Object.hasOwn(top, 'template_fullpath')) bind(top, 'template_fullpath', file);
-  if (!Object.hasOwn(top, 'template_host')) bind(top, 'template_host', 'localhost');
   const out: string[] = [];
   run(nodes, top, out);
   return out.join('');

@@ -1,6 +1,6 @@
 import { LENIENT_HELPERS } from './helpers.js';
 import { type Expr, parseExpr, unwrapTemplate } from './expr.js';
-import { parseTemplate } from './render.js';
+import { parseHbs } from './hbs.js';
 
 interface Node {
   type: string;
@@ -28,11 +28,11 @@ const CONTEXT_CHANGING = new Set(['each', 'with']);
  * as `x`), block params, names read inside `#each`/`#with` (relative to the item), and the
  * first argument of `default`/`defined` (which may be undefined). Unparsable text → [].
  */
-export function referencedNames(text: string): string[] {
+export function hbsNames(text: string): string[] {
   if (typeof text !== 'string' || !text.includes('{{')) return [];
   let ast: { body: Node[] };
   try {
-    ast = parseTemplate(text).ast as unknown as { body: Node[] };
+    ast = parseHbs(text) as unknown as { body: Node[] };
   } catch {
     return [];
   }

@@ -121,7 +121,7 @@ describe('runbook vault', () => {
     configureVault(passwordSource({}, dir));
     const loaded = await loadInventory(join(dir, 'inv.yml'), { cwd: dir });
     // Held as a literal (like !unsafe): it renders to itself, never as a template.
-    expect(loaded.hostVars('h1')).toEqual({ api_key: "k3y {{ '{{' }} raw }}" });
+    expect(loaded.hostVars('h1')).toEqual({ api_key: "k3y {{ '{{' }} raw {{ '}}' }}" });
     expect(literalText(loaded.hostVars('h1').api_key as string)).toBe('k3y {{ raw }}');
     configureVault(undefined);
     const e = await loadInventory(join(dir, 'inv.yml'), { cwd: dir }).catch((x: Error) => x);

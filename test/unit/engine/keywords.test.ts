@@ -89,8 +89,9 @@ describe('loop and register', () => {
 `,
     });
     expect(calls(r, 'second').map((c) => [c.host, c.params.echo])).toEqual([
-      ['h1', '1.2/false/false/false'],
-      ['h2', '1.2/true/false/false'],
+      // Booleans inside text print as Ansible prints them.
+      ['h1', '1.2/False/False/False'],
+      ['h2', '1.2/True/False/False'],
     ]);
     expect(plannedOn(r, 'third')).toEqual(['h2']);
     expect(registered(r, 'h2', 'first_out')).toEqual({ version: '1.2', calls: 1, applied: true, changed: true, failed: false, skipped: false, msg: 'probe first' });

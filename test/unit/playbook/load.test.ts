@@ -202,7 +202,7 @@ describe('loadPlaybook: errors with positions', () => {
     const errs = await errorsOf('syntax-errors.yml');
     expect(errs).toHaveLength(4);
     expect(errs[0]).toBe(`${f}:5:25: tasks[0].when: invalid expression "version ==": unexpected end of expression`);
-    expect(errs[1]).toMatch(new RegExp(`^${f}:8:31: tasks\\[1\\]\\.debug\\.msg: unsupported filter 'nofilter' \\(supported: default, d, `));
+    expect(errs[1]).toMatch(new RegExp(`^${f}:8:31: tasks\\[1\\]\\.debug\\.msg: unsupported filter 'nofilter' \\(supported: abs, b64decode, `));
     expect(errs[2]).toBe(`${f}:13:14: tasks[2].changed_when: invalid expression "rc && 1": unexpected '&&': use 'and'`);
     expect(errs[3]).toBe(`${f}:16:15: tasks[3].notify: no handler named 'restart ap' in this play (did you mean 'restart app'?)`);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { exprNames, referencedNames } from '../../../src/template/names.js';
-import { renderString } from '../../../src/template/render.js';
+import { exprNames } from '../../../src/template/names.js';
+import { referencedNames, renderString } from '../../../src/template/render.js';
 
 describe('referencedNames', () => {
   it('lists root names of paths, helpers excluded', () => {

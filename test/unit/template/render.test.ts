@@ -4,6 +4,7 @@ import {
   DecidedAtRunTime,
   HELPERS,
   checkTemplate,
+  isHandlebars,
   renderDeep,
   renderString,
   renderText,
@@ -46,8 +47,11 @@ describe('renderString: value versus text', () => {
   it('renders text when there is more than one placeholder or any text', () => {
     expect(renderString('port {{ port }}', vars)).toBe('port 8080');
     expect(renderString('{{ name }}:{{ port }}', vars)).toBe('web:8080');
-    expect(renderString('list={{ servers }}', vars)).toBe('list=["a","b"]');
-    expect(renderString('m={{ cfg }} n={{ empty }}', vars)).toBe('m={"x":1} n=');
+    // Values inside text print as Ansible prints them (Python's str), None as nothing.
+    expect(renderString('list={{ servers }}', vars)).toBe("list=['a', 'b']");
+    expect(renderString('m={{ cfg }} n={{ empty }} on={{ on }}', vars)).toBe("m={'x': 1} n= on=True");
+    // Handlebars strings print JSON, as before.
+    expect(renderString('{{#if on}}list={{ servers }}{{/if}}', vars)).toBe('list=["a","b"]');
   });
 
   it('never escapes HTML', () => {
@@ -94,8 +98,9 @@ describe('renderString: syntax corners', () => {
   it('numeric segments at the end of a path, escapes, comments, whitespace control', () => {
     const v = { xs: ['a', 'b'], grid: [['x']], name: 'n' };
     expect(renderString('{{ xs.1 }}', v)).toBe('b');
-    expect(renderString('{{#each grid.0}}{{this}}{{/each}}', v)).toBe('x');
-    expect(renderString('\\{{ name }} {{ name }}', v)).toBe('{{ name }} n');
+    expect(renderString('{{#each grid.[0]}}{{this}}{{/each}}', v)).toBe('x');
+    expect(renderString('{% raw %}{{ name }}{% endraw %} {{ name }}', v)).toBe('{{ name }} n');
+    expect(renderString('{{#if name}}\\{{ name }} {{ name }}{{/if}}', v)).toBe('{{ name }} n');
     expect(renderString('a{{!-- a }} comment --}}b{{! short }}c', v)).toBe('abc');
     expect(renderString('[ {{~ name ~}} ]', v)).toBe('[n]');
     expect(renderString('{{ join xs "|" }}', v)).toBe('a|b');
@@ -224,18 +229,32 @@ describe('Jinja-style filters', () => {
     expect(renderString('{{ (x | lower) | upper }}', v)).toBe('HELLO');
   });
 
-  it('maps positions back to the source after translation', () => {
+  it('reads each string in one language: Jinja unless it is written in Handlebars', () => {
+    expect(isHandlebars("{{ x | default('y') }} {{ xs[0] }} {% if a %}b{% endif %}")).toBe(false);
+    expect(isHandlebars('{{ first if x else last }} {{ not x }} {{ x is defined }} {{ len }}')).toBe(false);
+    expect(isHandlebars("{{ '../up' }} {{ 'a.[0]' }} {{ lookup('env', 'HOME') }}")).toBe(false);
+    for (const t of ['{{#if x}}y{{/if}}', '{{ join xs "," }}', '{{first groups.lb}}', '{{~ x ~}}', '{{{ x }}}', '{{! c }}', '{{ @index }}', '{{ ../x }}', '{{ a.[0] }}', '{{else}}', '{{and a b}}']) {
+      expect(isHandlebars(t), t).toBe(true);
+    }
+    expect(() => checkTemplate('{% if x %}{{#each y}}{{/each}}{% endif %}', { pos })).toThrow(/^pb.yml:10:12: a template mixes Jinja statements/);
+  });
+
+  it('positions errors in the source', () => {
     const e = err(() => renderString("{{ x | default('a') }} {{ xs | join(',') }} {{ nope }}", v, { pos }));
     expect(e.message).toBe(`pb.yml:10:59: undefined variable 'nope'`);
   });
 
-  it('rejects unsupported filters and syntax with a position', () => {
-    const e = err(() => renderString('v: {{ x | regex_replace("a", "b") }}', v, { pos }));
-    expect(e.message).toMatch(/^pb.yml:10:22: unsupported filter 'regex_replace'/);
-    const e2 = err(() => renderString("{{ x if y else 'z' }}", v, { pos }));
-    expect(e2.pos).toEqual({ ...pos, col: 17 });
-    const e3 = err(() => renderString('{{ a + b }}', v, { pos }));
-    expect(e3.message).toMatch(/^pb.yml:10:17: template syntax error: unexpected '\+'/);
+  it('reads all of Jinja: filters, conditionals, arithmetic, statements', () => {
+    expect(renderString('v: {{ x | regex_replace("l+", "L") }}', v)).toBe('v: HeLo');
+    expect(renderString("{{ x if nope is defined else 'z' }}", v)).toBe('z');
+    expect(renderString('{{ n | int + 1 }}', v)).toBe(8);
+    expect(renderString('{% for u in users %}{{ u.name }}{% if not loop.last %},{% endif %}{% endfor %}', v)).toBe('ann,bob');
+    expect(renderString('{% set k = m.k %}{{ k ~ x }}', v)).toBe('vHello');
+    expect(renderString('echo ${#arr[@]} {{ x }}', v)).toBe('echo ${#arr[@]} Hello');
+    const e = err(() => renderString("{{ x if y else 'z' }}", v, { pos }));
+    expect(e.message).toBe("pb.yml:10:20: undefined variable 'y' (did you mean 'x'?)");
+    const e3 = err(() => renderString('{{ x + }}', v, { pos }));
+    expect(e3.message).toBe('pb.yml:10:18: unexpected end of expression in "x +"');
   });
 });
 
