@@ -96,6 +96,9 @@ describe.skipIf(!fleet)('roles: the compatibility site on the fleet', () => {
     expect(await cat(web, 'app/fallback')).toBe('fell back after: Probe a missing binary\n');
     expect(await cat(web, 'app/stamp')).toBe('SHOPFRONT-2.4.1\n');
     expect(await cat(web, 'app/restarts')).toBe('restarted SHOPFRONT-2.4.1\n');
+    // Jinja in playbook strings: a for statement, inline if, floor division; a {% %}-only mode.
+    expect(await cat(web, 'app/features')).toBe('search,cart (many, 512 files each)\n');
+    expect((await on(web).exec(['stat', '-c', '%a', `${root}/app/features`])).stdout.trim()).toBe('640');
     expect((await on(other).exec(['test', '-e', `${root}/app`])).exitCode).not.toBe(0);
     const tasks = first.events.filter((e) => e.type === 'task:done' && e.host === web).map((e) => e.task.name);
     // The handler ran at flush_handlers, before the block.
