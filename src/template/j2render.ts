@@ -83,6 +83,7 @@ class Parser {
   private i = 0;
   /** Names of the macros defined so far (they parse as calls). */
   readonly macros = new Set<string>();
+  private readonly open: number[] = [];
   constructor(
     private readonly toks: J2Token[],
     private readonly fail: (msg: string, off: number) => never,
@@ -98,6 +99,8 @@ class Parser {
       const w = firstWord(t.src);
       if (stop.includes(w)) return { body, end: t };
       this.i++;
+      // The innermost open block, for "missing {% endif %}" at the tag that opened it.
+      this.open.push(t.s);
       if (w === 'if') body.push(this.ifNode(t));
       else if (w === 'for') body.push(this.forNode(t));
       else if (w === 'set') body.push(this.setNode(t));
@@ -112,8 +115,9 @@ class Parser {
         const hint = ['elif', 'else', 'endif', 'endfor', 'endset', 'endmacro', 'endcall', 'endfilter'].includes(w) ? ' (no open block it closes)' : ` (tags: ${known.join(', ')})`;
         this.fail(`unknown or unexpected tag '${w || t.src}'${hint}`, t.s);
       }
+      this.open.pop();
     }
-    if (stop.length) this.fail(`missing {% ${stop[stop.length - 1]} %}`, this.toks[this.toks.length - 1]?.s ?? 0);
+    if (stop.length) this.fail(`missing {% ${stop[stop.length - 1]} %} for this block`, this.open[this.open.length - 1] ?? 0);
     return { body };
   }
 

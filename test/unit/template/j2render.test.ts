@@ -250,6 +250,7 @@ describe('.j2 rendering', () => {
   it('syntax errors are found without rendering, with positions', () => {
     expect(() => checkJ2('a\n {% if x %}', { file: 'x.j2' })).toThrow(TemplateError);
     expect(() => checkJ2('a\n {% if x %}', { file: 'x.j2' })).toThrow(/x\.j2:2:5: missing \{% endif %\}/);
+    expect(() => checkJ2('{% for u in us %}\n{% if u %}\n{{ u }}\n{% endif %}\ntext\n', { file: 'x.j2' })).toThrow(/^x\.j2:1:4: missing \{% endfor %\} for this block/);
     expect(() => checkJ2('{% bogus %}', { file: 'x.j2' })).toThrow(/unknown or unexpected tag 'bogus'/);
   });
   it('expression syntax errors are found by the check, at the bad token', () => {
