@@ -67,8 +67,9 @@ function jinja<T>(text: string, where: RenderWhere, read: () => T): T {
     if (!m) throw e;
     const name = m[1];
     const at = m.index + m[0].indexOf(name, 2);
+    const hint = didYouMean(name, HELPER_NAMES) || ` (a Jinja filter is written {{ x | filter }}; Handlebars helpers: ${[...HELPER_NAMES].join(', ')})`;
     throw new TemplateError(
-      `unknown helper '${name}'${didYouMean(name, HELPER_NAMES)} (Jinja: {{ x | filter }}; Handlebars helpers: ${[...HELPER_NAMES].join(', ')})${suffixOf(where)}`,
+      `unknown helper '${name}'${hint}${suffixOf(where)}`,
       posAt(where.pos, text, at),
     );
   }
