@@ -214,7 +214,7 @@ function record(way, round, res, extra = {}) {
 // ---------------------------------------------------------------------------
 // runbook
 
-const RUNBOOK_PLAYBOOK = path.join(WORKLOAD, 'runbook.yml');
+const RUNBOOK_PLAYBOOK = path.join(WORKLOAD, 'site.yml');
 
 /** An inventory of n entries h1..hn, entry i reaching the fleet's host (i-1) mod size. */
 function wideInventory(fleet, n) {
@@ -347,14 +347,14 @@ async function runAnsible(way, round, fleet, variant, playbook, expect) {
   return record(way, round, res, { changed });
 }
 
-/** ansible.yml with fact gathering on, in a temp folder beside copies of files/ and templates/. */
+/** site.yml with fact gathering on, in a temp folder beside copies of files/ and templates/. */
 function factsPlaybook() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runbook-bench-facts-'));
-  const text = fs.readFileSync(path.join(WORKLOAD, 'ansible.yml'), 'utf8');
-  if (!/^ {2}gather_facts: false$/m.test(text)) throw new Error('bench/workload/ansible.yml has no "  gather_facts: false" line');
-  fs.writeFileSync(path.join(dir, 'ansible.yml'), text.replace(/^ {2}gather_facts: false$/m, '  gather_facts: true'));
+  const text = fs.readFileSync(path.join(WORKLOAD, 'site.yml'), 'utf8');
+  if (!/^ {2}gather_facts: false$/m.test(text)) throw new Error('bench/workload/site.yml has no "  gather_facts: false" line');
+  fs.writeFileSync(path.join(dir, 'site.yml'), text.replace(/^ {2}gather_facts: false$/m, '  gather_facts: true'));
   for (const sub of ['files', 'templates']) fs.cpSync(path.join(WORKLOAD, sub), path.join(dir, sub), { recursive: true });
-  return { playbook: path.join(dir, 'ansible.yml'), cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  return { playbook: path.join(dir, 'site.yml'), cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
 // ---------------------------------------------------------------------------
@@ -362,10 +362,10 @@ function factsPlaybook() {
 // OpenSSH ControlMaster connection per host, hosts in parallel, connect and disconnect included.
 
 function workloadFacts() {
-  const play = YAML.parse(fs.readFileSync(path.join(WORKLOAD, 'ansible.yml'), 'utf8'), { version: '1.1' })[0];
+  const play = YAML.parse(fs.readFileSync(path.join(WORKLOAD, 'site.yml'), 'utf8'), { version: '1.1' })[0];
   const task = (name) => {
     const t = play.tasks.find((x) => x.name.startsWith(name));
-    if (!t) throw new Error(`bench/workload/ansible.yml has no task "${name}"`);
+    if (!t) throw new Error(`bench/workload/site.yml has no task "${name}"`);
     return t;
   };
   return {
@@ -659,10 +659,10 @@ async function main() {
     const floor2Tree = await fingerprint(fleet);
 
     await cleanHosts(fleet);
-    await runAnsible('ansible-first', n, fleet, 'ansible', path.join(WORKLOAD, 'ansible.yml'), 'changed');
+    await runAnsible('ansible-first', n, fleet, 'ansible', path.join(WORKLOAD, 'site.yml'), 'changed');
     const anTree = await fingerprint(fleet);
     ansibleTree = anTree;
-    await runAnsible('ansible-rerun', n, fleet, 'ansible', path.join(WORKLOAD, 'ansible.yml'), 'unchanged');
+    await runAnsible('ansible-rerun', n, fleet, 'ansible', path.join(WORKLOAD, 'site.yml'), 'unchanged');
 
     compareTrees('runbook vs ansible-playbook', n, rbTree, 'runbook', anTree, 'ansible');
     compareTrees('raw floor vs ansible-playbook', n, floorTree, 'floor', anTree, 'ansible');
@@ -703,7 +703,7 @@ async function main() {
   // gets), and a rerun with default settings. Estimates are relative to the tuned first run.
   if (!opt['no-extras'] && measured['ansible-first'].length > 0) {
     const anFirst = stats(measured['ansible-first'].map((r) => r.wall_s)).median;
-    const playbook = path.join(WORKLOAD, 'ansible.yml');
+    const playbook = path.join(WORKLOAD, 'site.yml');
     const firstRun = async (way, variant, file) => {
       await cleanHosts(fleet);
       await runAnsible(way, 1, fleet, variant, file, 'changed');

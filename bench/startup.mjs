@@ -13,8 +13,7 @@ const ROOT = path.resolve(HERE, '..');
 const at = process.argv.indexOf('--rounds');
 const ROUNDS = at > 0 ? Number(process.argv[at + 1]) : 15;
 const BIN = path.join(ROOT, 'bin', 'runbook.js');
-const PLAYBOOK = path.join(HERE, 'workload', 'runbook.yml');
-const ANSIBLE_PLAYBOOK = path.join(HERE, 'workload', 'ansible.yml');
+const PLAYBOOK = path.join(HERE, 'workload', 'site.yml');
 
 const ways = [
   { key: 'node', label: 'bare node process (`node -e 0`)', cmd: [process.execPath, '-e', '0'] },
@@ -22,7 +21,7 @@ const ways = [
   { key: 'runbook-version', label: 'runbook --version', cmd: [process.execPath, BIN, '--version'] },
 ];
 const hasAnsible = spawnSync('sh', ['-c', 'command -v ansible-playbook'], { encoding: 'utf8' }).status === 0;
-if (hasAnsible) ways.push({ key: 'ansible-syntax', label: 'ansible-playbook --syntax-check (same workload)', cmd: ['ansible-playbook', '-i', 'localhost,', '--syntax-check', ANSIBLE_PLAYBOOK] });
+if (hasAnsible) ways.push({ key: 'ansible-syntax', label: 'ansible-playbook --syntax-check (same workload)', cmd: ['ansible-playbook', '-i', 'localhost,', '--syntax-check', PLAYBOOK] });
 
 const times = Object.fromEntries(ways.map((w) => [w.key, []]));
 for (let r = 0; r < ROUNDS; r++) {
