@@ -287,9 +287,9 @@ function itemLabelOf(item: unknown): string {
   return s.length > 40 ? `${s.slice(0, 37)}...` : s;
 }
 
-function evalConditions(conds: Located[], vars: Vars, task: Task): boolean {
+function evalConditions(conds: Located[], vars: Vars, task: Task, guess = false): boolean {
   for (const c of conds) {
-    if (!evalCondition(c.value, vars, { pos: c.pos, task: task.name })) return false;
+    if (!evalCondition(c.value, vars, { pos: c.pos, task: task.name, guess })) return false;
   }
   return true;
 }
@@ -446,7 +446,7 @@ async function guessReads(pc: PlayContext, host: HostState, steps: readonly Comi
     if (!mod?.readsFirst || task.delegateTo || task.runOnce) continue;
     let found: ReadStep | undefined;
     try {
-      if (!evalConditions(task.when, vars, task)) continue;
+      if (!evalConditions(task.when, vars, task, true)) continue;
       const rendered = renderDeep(task.args, vars, { pos: task.pos, task: task.name, valuePos: task.templatePos }) as Record<string, unknown>;
       const checked = validateParams(mod, rendered);
       if (!checked.ok) continue;

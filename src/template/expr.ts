@@ -81,6 +81,8 @@ export interface ExprWhere {
   what?: string;
   /** Names that may be called as functions (a template's macros); `range` always may. */
   calls?: ReadonlySet<string>;
+  /** A guess whose errors are dropped: an undefined name gets no "did you mean" (costly). */
+  guess?: boolean;
 }
 
 /** A syntax error at a character offset of the expression. */
@@ -707,7 +709,7 @@ class Evaluator {
         const r = getField(this.vars, n.name);
         if (r.found) return r.value;
         if (lenient) return UNDEF;
-        throw this.error(`undefined variable '${n.name}'`, n, n.name, didYouMean(n.name, fieldNames(this.vars)));
+        throw this.error(`undefined variable '${n.name}'`, n, n.name, this.where.guess ? '' : didYouMean(n.name, fieldNames(this.vars)));
       }
       case 'attr':
       case 'index': {
@@ -731,7 +733,7 @@ class Evaluator {
         if (r.found) return r.value;
         if (lenient) return UNDEF;
         const why = obj === null || typeof obj !== 'object' ? ` ('${this.text(n.obj)}' is ${kindOf(obj)})` : '';
-        throw this.error(`undefined variable '${path}'`, n, path, why || didYouMean(String(key), fieldNames(obj)));
+        throw this.error(`undefined variable '${path}'`, n, path, why || (this.where.guess ? '' : didYouMean(String(key), fieldNames(obj))));
       }
       case 'not':
         return !this.truth(n.arg);

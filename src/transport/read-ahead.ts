@@ -38,7 +38,7 @@ export class ReadAhead implements Transport {
     const seen = new Set<string>();
     this.wanted = [];
     for (const r of reads) {
-      const key = readKey(r.cmd, r.opts);
+      const key = keyOf(r);
       // Kept ones stay expected too: a write before they are used makes them stale.
       if (seen.has(key)) continue;
       seen.add(key);
@@ -66,7 +66,7 @@ export class ReadAhead implements Transport {
     if (isRead) {
       const key = readKey(cmd, opts);
       // Made now, so no longer expected.
-      this.wanted = this.wanted.filter((r) => readKey(r.cmd, r.opts) !== key);
+      this.wanted = this.wanted.filter((r) => keyOf(r) !== key);
       const hit = this.fresh(key);
       if (hit) {
         this.kept.delete(key);
@@ -133,7 +133,7 @@ export class ReadAhead implements Transport {
    * reads is read after the current task's last change.
    */
   private takeWanted(): ReadStep[] {
-    return this.wanted.filter((r) => !this.fresh(readKey(r.cmd, r.opts))).slice(0, this.carry);
+    return this.wanted.filter((r) => !this.fresh(keyOf(r))).slice(0, this.carry);
   }
 
   private keep(reads: readonly ReadStep[], got: Array<ExecResult | undefined>, gen: number): void {
@@ -141,9 +141,21 @@ export class ReadAhead implements Transport {
     const at = Date.now();
     reads.forEach((r, i) => {
       const result = got[i];
-      if (result) this.kept.set(readKey(r.cmd, r.opts), { result, at });
+      if (result) this.kept.set(keyOf(r), { result, at });
     });
   }
+}
+
+const stepKeys = new WeakMap<ReadStep, string>();
+
+/** {@link readKey} of an expected read, computed once (a facts script can be kilobytes long). */
+function keyOf(r: ReadStep): string {
+  let k = stepKeys.get(r);
+  if (k === undefined) {
+    k = readKey(r.cmd, r.opts);
+    stepKeys.set(r, k);
+  }
+  return k;
 }
 
 /** What makes two reads the same read: the command, and who runs it where with what environment. */
