@@ -3,9 +3,10 @@
  * error messages. Timestamps stay strings (a `Date` would template badly); `!vault` values
  * are kept as `VaultText` for the loader to decrypt.
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node, type Pair, type ScalarTag, type Tags, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node, type Pair, type ScalarTag, type YAMLMap } from 'yaml';
 import { ConfigError, type SourcePos } from '../core/errors.js';
 import { yamlErrorOffset } from '../core/yaml-errors.js';
+import { pyyamlTags } from '../core/yaml-tags.js';
 import { unsafeTag } from '../template/unsafe.js';
 
 /** An inline `!vault |` value, still encrypted. */
@@ -26,35 +27,6 @@ export interface YamlSource {
   lines: LineCounter;
   /** Set when duplicate keys are allowed: what Ansible only warns about, collected. */
   warnings?: { msg: string; pos: SourcePos }[];
-}
-
-const BOOL = 'tag:yaml.org,2002:bool';
-const INT = 'tag:yaml.org,2002:int';
-const FLOAT = 'tag:yaml.org,2002:float';
-
-/**
- * The YAML 1.1 tags adjusted to what PyYAML (so Ansible) resolves: `y`/`n` are strings,
- * `09` is a string, `1e5` is a string (a float needs a dot and a signed exponent), and
- * timestamps stay strings.
- */
-function pyyamlTags(tags: Tags): Tags {
-  const out: Tags = [];
-  for (const t of tags) {
-    if (typeof t === 'string' || !('test' in t) || !t.test) {
-      out.push(t);
-      continue;
-    }
-    const tag = t as ScalarTag;
-    const test = tag.test!;
-    if (tag.tag === 'tag:yaml.org,2002:timestamp') continue;
-    if (tag.tag === BOOL && test.test('yes')) out.push({ ...tag, test: /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/ });
-    else if (tag.tag === BOOL && test.test('no')) out.push({ ...tag, test: /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/ });
-    else if (tag.tag === INT && !tag.format) out.push({ ...tag, test: /^[-+]?(?:0|[1-9][0-9_]*)$/ });
-    else if (tag.tag === FLOAT && tag.format === 'EXP') out.push({ ...tag, test: /^[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9_]+)[eE][-+][0-9]+$/ });
-    else if (tag.tag === FLOAT && !tag.format && test.test('1.5')) out.push({ ...tag, test: /^[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9_]+)$/ });
-    else out.push(tag);
-  }
-  return out;
 }
 
 /**

@@ -1066,9 +1066,10 @@ class Loader {
   private checkNumericMode(sf: SourceFile, argsNode: unknown, where: string): void {
     if (!argsNode) return;
     const node = sf.resolve(sf.get(argsNode, 'mode')) as { value?: unknown; range?: [number, number, number] } | undefined;
-    if (!node || typeof node.value !== 'number' || !node.range) return;
+    if (!node || !node.range) return;
     const written = sf.text.slice(node.range[0], node.range[1]).trim();
-    if (/^[+-]?\d+$/.test(written) && /[89]/.test(written)) {
+    // Unquoted digits: a number, or (0789, as PyYAML reads it) a string.
+    if ((typeof node.value === 'number' || typeof node.value === 'string') && /^[+-]?\d+$/.test(written) && /[89]/.test(written)) {
       this.error(
         `${where}.mode: expected an octal mode (digits 0-7, e.g. '0644'), found ${written}: quote the mode as written for chmod (mode: '0644')`,
         sf.contentPos(node),

@@ -17,6 +17,7 @@ import {
 } from 'yaml';
 import { ConfigError, ConfigErrors, type SourcePos } from '../core/errors.js';
 import { yamlErrorOffset } from '../core/yaml-errors.js';
+import { pyyamlTags } from '../core/yaml-tags.js';
 import { unsafeTag } from '../template/unsafe.js';
 import { vaultTag } from '../vault/keyring.js';
 
@@ -24,24 +25,9 @@ import { vaultTag } from '../vault/keyring.js';
  * YAML as Ansible reads it (1.1: `yes` is true, `0755` is octal), minus two traps: dates
  * and sexagesimal numbers (`80:80`) stay strings.
  */
-const PY_TRUE = /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/;
-const PY_FALSE = /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/;
-
 const PARSE_OPTIONS = {
   version: '1.1' as const,
-  customTags: (tags: Tags) =>
-    tags
-      .filter((t) =>
-        typeof t === 'string'
-          ? !['timestamp', 'intTime', 'floatTime'].includes(t)
-          : t.tag !== 'tag:yaml.org,2002:timestamp' && (t as { format?: string }).format !== 'TIME',
-      )
-      .map((t) => {
-        // Booleans as PyYAML (and so Ansible) reads them: `y` and `n` stay strings.
-        if (typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:bool' || !('test' in t) || !t.test) return t;
-        return { ...t, test: t.test.test('true') ? PY_TRUE : PY_FALSE };
-      })
-      .concat(unsafeTag, vaultTag),
+  customTags: (tags: Tags) => [...pyyamlTags(tags, { sexagesimal: false }), unsafeTag, vaultTag],
 };
 
 /** A parsed YAML file that can say where any of its nodes is. */
