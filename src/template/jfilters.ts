@@ -221,10 +221,25 @@ export const JTESTS: Readonly<Record<string, TestFn>> = {
   superset: (v, [o]) => seq(o, 'superset').every((x) => contains(seq(v, 'superset'), x)),
 };
 
-function toYaml(v: unknown, indent: number): string {
+/**
+ * PyYAML's `yaml.dump` as Ansible calls it: keys sorted, list items not indented under their
+ * key, strings YAML 1.1 would misread ('yes', '1') quoted with single quotes; `flow` (to_yaml's
+ * default_flow_style=None) writes collections holding no collection inline, `[a, b]`.
+ */
+function toYaml(v: unknown, indent: number, flow: boolean): string {
   toJson(v); // refuses values decided at run time
-  // PyYAML's layout: keys sorted, list items not indented under their key.
-  return YAML.stringify(sortKeys(v), { indent, indentSeq: false, lineWidth: 0 });
+  const doc = new YAML.Document(sortKeys(v), { version: '1.1' });
+  if (flow) {
+    YAML.visit(doc, {
+      Map: (_, n) => {
+        if (n.items.every((p) => !YAML.isCollection(p.value))) n.flow = true;
+      },
+      Seq: (_, n) => {
+        if (n.items.every((i) => !YAML.isCollection(i))) n.flow = true;
+      },
+    });
+  }
+  return doc.toString({ indent, indentSeq: false, lineWidth: 0, flowCollectionPadding: false, singleQuote: true });
 }
 
 function selectLike(keep: boolean, byAttr: boolean): FilterFn {
@@ -298,7 +313,10 @@ export const JFILTERS: Readonly<Record<string, FilterFn>> = {
   round: (v, [precision = 0, method = 'common']) => {
     const f = 10 ** num(precision, 'round');
     const x = num(v, 'round') * f;
-    const r = method === 'ceil' ? Math.ceil(x) : method === 'floor' ? Math.floor(x) : Math.sign(x) * Math.round(Math.abs(x));
+    // 'common' is Python's round(): a tie goes to the even neighbour (round(2.5) is 2).
+    const down = Math.floor(x);
+    const half = x - down === 0.5 ? (down % 2 === 0 ? down : down + 1) : Math.round(x);
+    const r = method === 'ceil' ? Math.ceil(x) : method === 'floor' ? Math.floor(x) : half;
     return r / f;
   },
   map: (v, args, kw, env) => {
@@ -378,8 +396,8 @@ export const JFILTERS: Readonly<Record<string, FilterFn>> = {
     if (typeof max === 'number' && max >= 0 && parts.length > max + 1) return [...parts.slice(0, max), parts.slice(max).join(String(sep))];
     return parts;
   },
-  to_yaml: (v, _a, kw) => toYaml(v, typeof kw.indent === 'number' ? kw.indent : 2),
-  to_nice_yaml: (v, _a, kw) => toYaml(v, typeof kw.indent === 'number' ? kw.indent : 4),
+  to_yaml: (v, _a, kw) => toYaml(v, typeof kw.indent === 'number' ? kw.indent : 2, kw.default_flow_style !== false),
+  to_nice_yaml: (v, _a, kw) => toYaml(v, typeof kw.indent === 'number' ? kw.indent : 4, false),
   to_json: (v, _a, kw) => pyJson(kw.sort_keys === true ? sortKeys(v) : v, typeof kw.indent === 'number' ? kw.indent : undefined),
   to_nice_json: (v, _a, kw) => pyJson(kw.sort_keys === false ? v : sortKeys(v), typeof kw.indent === 'number' ? kw.indent : 4),
   indent: (v, [width = 4, first = false, blank = false], kw) => {

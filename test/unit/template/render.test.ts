@@ -251,6 +251,10 @@ describe('Jinja-style filters', () => {
     expect(renderString('{% for u in users %}{{ u.name }}{% if not loop.last %},{% endif %}{% endfor %}', v)).toBe('ann,bob');
     expect(renderString('{% set k = m.k %}{{ k ~ x }}', v)).toBe('vHello');
     expect(renderString('echo ${#arr[@]} {{ x }}', v)).toBe('echo ${#arr[@]} Hello');
+    // As ansible-core 2.14 renders them (checked side by side with ansible-playbook).
+    expect(renderString('{{ 2.5 | round }} {{ 3.5 | round }} {{ (0 - 2.5) | round }} {{ 2.567 | round(2) }}', v)).toBe('2 4 -2 2.57');
+    expect(renderString('{{ xs | to_yaml }}', { xs: ['c', 'yes', '1'] })).toBe("[c, 'yes', '1']\n");
+    expect(renderString('{{ m | to_yaml }}', { m: { b: [1, 2], a: { k: 'v' } } })).toBe('a: {k: v}\nb: [1, 2]\n');
     const e = err(() => renderString("{{ x if y else 'z' }}", v, { pos }));
     expect(e.message).toBe("pb.yml:10:20: undefined variable 'y' (did you mean 'x'?)");
     const e3 = err(() => renderString('{{ x + }}', v, { pos }));
