@@ -18,7 +18,8 @@ export function debugOutput(params: DebugParams, value: unknown): { message: str
   if (params.var !== undefined) {
     return { message: `${params.var}: ${showValue(value)}`, result: { [params.var]: value === undefined ? 'VARIABLE IS NOT DEFINED!' : value } };
   }
-  const msg = params.msg ?? 'Hello world!';
+  // A msg that renders to null (a variable holding None) prints null, as in Ansible.
+  const msg = 'msg' in params ? params.msg : 'Hello world!';
   return { message: showValue(msg), result: { msg } };
 }
 

@@ -14,6 +14,7 @@ describe('controller-side module helpers', () => {
     expect(showValue({ a: [1] })).toBe('{\n  "a": [\n    1\n  ]\n}');
     expect(debugOutput({ msg: 'm' }, undefined)).toEqual({ message: 'm', result: { msg: 'm' } });
     expect(debugOutput({}, undefined)).toEqual({ message: 'Hello world!', result: { msg: 'Hello world!' } });
+    expect(debugOutput({ msg: null }, undefined)).toEqual({ message: 'null', result: { msg: null } });
     expect(debugOutput({ var: 'x.y' }, 3)).toEqual({ message: 'x.y: 3', result: { 'x.y': 3 } });
     expect(debugOutput({ var: 'nope' }, undefined)).toEqual({ message: 'nope: VARIABLE IS NOT DEFINED!', result: { nope: 'VARIABLE IS NOT DEFINED!' } });
   });
