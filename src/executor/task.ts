@@ -6,6 +6,7 @@ import type { Located, Task } from '../playbook/types.js';
 import { evalCondition, evalExpr } from '../template/expr.js';
 import { DecidedAtRunTime, renderDeep, renderString, runtimeUnknown } from '../template/render.js';
 import { renderHbsText } from '../template/hbs.js';
+import { defineLookups } from './lookups.js';
 import { ReadAhead } from '../transport/read-ahead.js';
 import type { Become, ReadStep, Transport } from '../transport/types.js';
 import type { PlayContext, RunContext } from './context.js';
@@ -29,7 +30,7 @@ export function taskRef(task: Task, id: string, handler = false): TaskRef {
 export function taskVars(pc: PlayContext, task: Task | undefined, host: HostState, loop?: Vars): Vars {
   const run = pc.run;
   const inv = run.inventory;
-  return layeredVars({
+  const vars = layeredVars({
     roleDefaults: task?.role?.defaults ?? pc.play.roleDefaults,
     inventory: host.inventoryVars,
     play: pc.play.vars,
@@ -59,6 +60,7 @@ export function taskVars(pc: PlayContext, task: Task | undefined, host: HostStat
       omit: OMIT,
     },
   });
+  return defineLookups(vars, { baseDir: task?.baseDir ?? run.playbook.dir, roleDir: task?.role?.dir });
 }
 
 /**

@@ -27,7 +27,7 @@ export { truthy } from './helpers.js';
  *   unary   := ('-'|'+') unary | postfix (('|' filter) | ('is' ['not'] test))*
  *   postfix := primary ('.' name | '.' int | '.' method '(' args ')' | '[' cond ']')*
  *   primary := number | 'string' | "string" | true | false | True | False | none | None | null
- *            | name | name '(' args ')' (range, and a template's macros) | '(' cond [',' …] ')'
+ *            | name | name '(' args ')' (range; lookup, query, q; a template's macros) | '(' cond [',' …] ')'
  *            | '[' [cond (',' cond)*] ']' | '{' [cond ':' cond (',' …)*] '}'
  *   filter  := name ['(' [arg (',' arg)*] ')']      (arg: cond | name '=' cond)
  *   test    := name ['(' [cond (',' cond)*] ')' | primary]
@@ -194,7 +194,10 @@ function tokenize(src: string): Tok[] {
 const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'is', 'if', 'else']);
 const CMP = new Set(['==', '!=', '<', '<=', '>', '>=']);
 
-const FUNCTIONS = new Set(['range']);
+/** Lookup plugins of Ansible that runbook has (run on the controller; src/executor/lookups.ts). */
+export const LOOKUP_PLUGINS: readonly string[] = ['env', 'file', 'vars'];
+const LOOKUPS = new Set(['lookup', 'query', 'q']);
+const FUNCTIONS = new Set(['range', ...LOOKUPS]);
 
 const METHOD_NAMES = ['items', 'keys', 'values', 'get', 'upper', 'lower', 'strip', 'lstrip', 'rstrip', 'split', 'startswith', 'endswith', 'replace', 'join', 'title', 'capitalize'];
 
@@ -502,6 +505,10 @@ class Parser {
           this.k++;
           const { args, kwargs } = this.callArgs(true);
           const end = this.expectOp(')');
+          const plugin = LOOKUPS.has(t.v) && !this.calls.has(t.v) ? args[0] : undefined;
+          if (plugin?.k === 'lit' && !LOOKUP_PLUGINS.includes(String(plugin.value))) {
+            this.fail(`lookup plugin '${String(plugin.value)}' is not supported${didYouMean(String(plugin.value), LOOKUP_PLUGINS)} (runbook has: ${LOOKUP_PLUGINS.join(', ')})`, { t: 'str', v: '', s: plugin.s, e: plugin.e });
+          }
           return { k: 'call', name: t.v, args, kwargs, s: t.s, e: end.e };
         }
         return { k: 'name', name: t.v, s: t.s, e: t.e };
@@ -822,6 +829,7 @@ class Evaluator {
     try {
       if (fn instanceof Callable) return fn.invoke(args, kwargs);
       if (n.name === 'range' && !r.found) return range(args);
+      if (LOOKUPS.has(n.name) && !r.found) throw new HelperError('lookups run in the templates and conditions of tasks only');
     } catch (e) {
       if (e instanceof HelperError) throw this.error(`${n.name}: ${e.message}`, n);
       throw e;

@@ -290,7 +290,8 @@ describe('.j2 safety', () => {
     expect(() => r("{{ s.constructor('x') }}")).toThrow(/calling methods is not supported/);
     expect(() => r("{{ m.toString() }}")).toThrow(/calling methods is not supported/);
     expect(() => r("{{ s.constructor.constructor('return process')() }}")).toThrow(TemplateError);
-    expect(() => r("{{ lookup('env', 'HOME') }}")).toThrow(/calling functions or methods is not supported/);
+    expect(() => r("{{ open('/etc/passwd') }}")).toThrow(/calling functions or methods is not supported/);
+    expect(() => r("{{ lookup('env', 'HOME') }}")).toThrow(/lookups run in the templates and conditions of tasks only/);
     expect(() => r('{{ m.items() }}', { m: [] as unknown as Record<string, unknown> })).toThrow(/a list has no method items\(\)/);
     expect(() => r('{{ range(10 ** 9) | length }}')).toThrow(/range of more than/);
   });
