@@ -1,7 +1,13 @@
 import { ModuleError } from '../src/core/errors.js';
 import { defineModule, type ModuleContext } from '../src/core/module.js';
 import type { Command } from '../src/transport/types.js';
-import { logAgents, type LogAgent, type LogAgentSpec, type LogForward, type LogListen, type LogSource } from './_lib/log-agents.js';
+import type { LogAgent, LogAgentSpec, LogForward, LogListen, LogSource } from './_lib/log-agents.js';
+import { rsyslogAgent } from './_lib/rsyslog.js';
+
+/** The agents log_agent can drive, by name. */
+export const logAgents: Record<string, LogAgent> = {
+  rsyslog: rsyslogAgent,
+};
 
 export interface LogAgentParams {
   agent: string;

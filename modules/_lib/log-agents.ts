@@ -1,10 +1,10 @@
 /**
  * Log shipping agents behind one interface, so that log_agent can drive rsyslog today and
  * fluent-bit or vector later: each agent turns the same spec into its config file, names the
- * command that validates a candidate file, and how to restart itself.
+ * command that validates a candidate file, and how to restart itself. The agents themselves
+ * (rsyslog.ts) are listed by the log_agent module.
  */
 import type { Command } from '../../src/transport/types.js';
-import { rsyslogAgent } from './rsyslog.js';
 
 export interface LogSource {
   /** Files or globs, e.g. /var/log/app/*.log. */
@@ -50,7 +50,3 @@ export interface LogAgent {
    */
   conflicts?(path: string, text: string): Command | undefined;
 }
-
-export const logAgents: Record<string, LogAgent> = {
-  rsyslog: rsyslogAgent,
-};

@@ -18,7 +18,7 @@ import {
 } from '../../../../modules/_lib/nginx.js';
 import { commandProbe, curlArgv, excerpt, judgeHttp, parseCurlOutput, tcpProbeArgv, CURL_STATUS_MARK } from '../../../../modules/_lib/health.js';
 import { loadedModules, rsyslogModuleUsersCommand, RSYSLOG_MODULE_USERS_SCRIPT, renderRsyslog, rsq, rsyslogRestartArgv, rsyslogValidateArgv, RSYSLOG_VALIDATE_SCRIPT } from '../../../../modules/_lib/rsyslog.js';
-import { logAgents } from '../../../../modules/_lib/log-agents.js';
+import { logAgents } from '../../../../modules/log_agent.js';
 import { groupBackends } from '../../../../modules/nginx_lb.js';
 import { validateParams } from '../../../../src/executor/params.js';
 import nginxLb from '../../../../modules/nginx_lb.js';
