@@ -1,6 +1,7 @@
 import path from 'node:path/posix';
 import YAML from 'yaml';
 import { compare, deepEqual, HelperError, shellQuote, toBool, toJson, truthy } from './helpers.js';
+import { pyYamlDump } from './pyyaml.js';
 import { getField, isPlainObject, isRuntimeUnknown, kindOf } from './runtime.js';
 
 /**
@@ -221,25 +222,9 @@ export const JTESTS: Readonly<Record<string, TestFn>> = {
   superset: (v, [o]) => seq(o, 'superset').every((x) => contains(seq(v, 'superset'), x)),
 };
 
-/**
- * PyYAML's `yaml.dump` as Ansible calls it: keys sorted, list items not indented under their
- * key, strings YAML 1.1 would misread ('yes', '1') quoted with single quotes; `flow` (to_yaml's
- * default_flow_style=None) writes collections holding no collection inline, `[a, b]`.
- */
 function toYaml(v: unknown, indent: number, flow: boolean): string {
   toJson(v); // refuses values decided at run time
-  const doc = new YAML.Document(sortKeys(v), { version: '1.1' });
-  if (flow) {
-    YAML.visit(doc, {
-      Map: (_, n) => {
-        if (n.items.every((p) => !YAML.isCollection(p.value))) n.flow = true;
-      },
-      Seq: (_, n) => {
-        if (n.items.every((i) => !YAML.isCollection(i))) n.flow = true;
-      },
-    });
-  }
-  return doc.toString({ indent, indentSeq: false, lineWidth: 0, flowCollectionPadding: false, singleQuote: true });
+  return pyYamlDump(v, { indent, flowLeaves: flow });
 }
 
 function selectLike(keep: boolean, byAttr: boolean): FilterFn {
