@@ -39,6 +39,7 @@ import {
   type KnownHostEntry,
 } from './known-hosts.js';
 import { fusedNonce, fusedScript, splitFused } from './fused.js';
+import { RemoteShell } from './remote-shell.js';
 import { commandLine, KILL_AFTER_S, quote } from './quote.js';
 import { HandshakePacer, sharedHandshakePacer } from './pacer.js';
 import { loadSshConfig } from './ssh-config.js';
@@ -81,6 +82,11 @@ export interface SshTransportOptions {
    * per address:port, below sshd's stock MaxStartups 10).
    */
   handshakePacer?: HandshakePacer;
+  /**
+   * Run commands without stdin or a time limit in one long-lived `sh` per host instead of a
+   * session each (default true; RUNBOOK_SSH_SHELL=0 turns it off).
+   */
+  persistentShell?: boolean;
 }
 
 /** One SSH hop: where to connect and how to log in. */
@@ -269,6 +275,8 @@ let connSeq = 0;
 export class SshTransport implements Transport {
   readonly host: string;
   private readonly opts: Required<Omit<SshTransportOptions, 'sshConfigFile' | 'handshakePacer'>> & { sshConfigFile: string | false | undefined };
+  private shell: RemoteShell | undefined;
+  private shellOpening: Promise<RemoteShell | undefined> | undefined;
   private readonly pacer: HandshakePacer;
   private resolved: Target | undefined;
   private conns: Conn[] = [];
@@ -292,6 +300,7 @@ export class SshTransport implements Transport {
       sshConfigFile: options.sshConfigFile,
       home: options.home ?? os.homedir(),
       killGraceMs: options.killGraceMs ?? 3_000,
+      persistentShell: options.persistentShell ?? process.env.RUNBOOK_SSH_SHELL !== '0',
     };
     this.maxConns = Math.max(1, this.opts.maxConnections);
     this.pacer = options.handshakePacer ?? sharedHandshakePacer;
@@ -360,12 +369,17 @@ export class SshTransport implements Transport {
     return this.resolved;
   }
 
-  /** Open connections, channels in use and commands waiting for one (for tests and tuning). */
-  stats(): { connections: number; activeChannels: number; queued: number; handshakeRetries: number } {
+  /**
+   * Open connections, channels running a command (the long-lived shell counts only while it
+   * runs one), commands waiting for a channel (for tests and tuning).
+   */
+  stats(): { connections: number; activeChannels: number; queued: number; handshakeRetries: number; shell: boolean } {
     const live = this.liveConns();
+    const idleShell = this.shell?.idle ? 1 : 0;
     return {
       connections: live.length,
-      activeChannels: live.reduce((n, c) => n + c.active, 0),
+      activeChannels: live.reduce((n, c) => n + c.active, 0) - idleShell,
+      shell: this.shell?.open ?? false,
       queued: this.waiters.length,
       handshakeRetries: this.handshakeRetries,
     };
@@ -952,9 +966,39 @@ export class SshTransport implements Transport {
     });
   }
 
+  /**
+   * Run a command line in the host's long-lived shell when it can carry it (no stdin, no time
+   * limit) and is free; in a session of its own otherwise.
+   */
+  private async runLine(line: string, opts: { stdin?: string | Buffer; timeoutMs?: number; signal?: AbortSignal }): Promise<RawResult> {
+    if (this.opts.persistentShell && (opts.stdin === undefined || opts.stdin.length === 0) && opts.timeoutMs === undefined) {
+      const shell = this.shell?.idle ? this.shell : this.shell?.open ? undefined : await this.openShell();
+      if (shell?.idle) return shell.run(line, opts.signal);
+    }
+    return this.run(line, opts);
+  }
+
+  /** The host's shell, opened once (again after it ended); undefined when it cannot be had. */
+  private openShell(): Promise<RemoteShell | undefined> {
+    if (this.shellOpening) return this.shellOpening;
+    this.shellOpening = new Promise<RemoteShell | undefined>((resolve) => {
+      this.openExec('exec sh', undefined, (stream, conn) => {
+        // The shell holds its channel slot for as long as it lives.
+        stream.on('close', () => this.release(conn));
+        this.shell = new RemoteShell(stream, () =>
+          new ConnectionError(this.host, `connection lost while a command was running${conn.closed ? '' : ' (its shell session ended)'}`),
+        );
+        resolve(this.shell);
+      }).catch(() => resolve(undefined));
+    }).finally(() => {
+      this.shellOpening = undefined;
+    });
+    return this.shellOpening;
+  }
+
   async exec(cmd: Command, opts: ExecOptions = {}): Promise<ExecResult> {
     const line = this.lineOf(cmd, opts);
-    const r = await this.run(line, {
+    const r = await this.runLine(line, {
       ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
       ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
@@ -980,7 +1024,7 @@ export class SshTransport implements Transport {
     const nonce = fusedNonce();
     // In sh whatever the login shell is: the script uses $? and printf.
     const line = `exec sh -c ${quote(fusedScript([firstLine, ...readLines], nonce))}`;
-    const raw = await this.run(line, { ...(stdin !== undefined ? { stdin } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(signal ? { signal } : {}) });
+    const raw = await this.runLine(line, { ...(stdin !== undefined ? { stdin } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(signal ? { signal } : {}) });
     const [head, ...rest] = splitFused(raw, reads.length + 1, nonce);
     const firstRaw = head!;
     if (first.op === 'put') checkPut(this.host, first.path, firstRaw, first.opts?.validate);
@@ -1015,7 +1059,7 @@ export class SshTransport implements Transport {
       ...(opts.become ? { become: opts.become } : {}),
       loginUser: this.user,
     });
-    return getResult(this.host, filePath, await this.run(line, {}));
+    return getResult(this.host, filePath, await this.runLine(line, {}));
   }
 
   async forwardUnixSocket(socketPath: string): Promise<Duplex> {
@@ -1093,6 +1137,7 @@ export class SshTransport implements Transport {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.shell?.close();
     const waiters = this.waiters.splice(0);
     for (const w of waiters) w.reject(new ConnectionError(this.host, 'transport is closed'));
     const pending = this.connecting;

@@ -180,6 +180,32 @@ describe('ssh exec', () => {
     await expect(root.exec(['true'], { signal: pre.signal })).rejects.toMatchObject({ name: 'AbortError' });
   });
 
+  it('runs commands one after the other in one long-lived shell, each as if it ran alone', async () => {
+    const t = open(h1);
+    // The command's parent's parent is the shell: the same process for every command.
+    const grandparent = { script: "cut -d' ' -f4 /proc/$PPID/stat" };
+    const pids = [(await t.exec(grandparent)).stdout, (await t.exec(grandparent)).stdout];
+    expect(pids[0]).toMatch(/^\d+\n$/);
+    expect(pids[0]).toBe(pids[1]);
+    expect(t.stats()).toMatchObject({ shell: true, activeChannels: 0 });
+    // Nothing one command does reaches the next: cd, umask, exported variables, exit.
+    expect(await t.exec({ script: 'cd /tmp; umask 077; export RB_X=1; exit 3' })).toMatchObject({ exitCode: 3 });
+    expect(await t.exec({ script: 'pwd; umask; echo "${RB_X:-unset}"' })).toMatchObject({ exitCode: 0, stdout: `${process.env.RB_HOME_OF_ROOT ?? '/root'}\n0022\nunset\n` });
+    // A syntax error is that command's failure; output without a final newline, stderr and
+    // a large binary output come back exact; stdin is /dev/null.
+    const bad = await t.exec({ script: "echo 'unclosed" });
+    expect(bad.exitCode).not.toBe(0);
+    expect(await t.exec({ script: 'printf "a\\nb"; printf err >&2' })).toMatchObject({ exitCode: 0, stdout: 'a\nb', stderr: 'err' });
+    expect(await t.exec({ script: 'cat; echo done' })).toMatchObject({ stdout: 'done\n' });
+    const big = await t.exec({ script: 'head -c 3000000 /dev/zero | tr "\\0" "x"; printf "\\nRB-fake 0\\n"' });
+    expect(big.stdout.length).toBe(3_000_000 + '\nRB-fake 0\n'.length);
+    // With RUNBOOK_SSH_SHELL=0 (persistentShell: false) every command has a session of its own.
+    const own = new SshTransport(specFor(h1), { sshConfigFile: false, persistentShell: false });
+    opened.push(own);
+    expect(await own.exec({ script: 'cd /tmp; exit 3' })).toMatchObject({ exitCode: 3 });
+    expect(own.stats().shell).toBe(false);
+  });
+
   it('runs 50 concurrent commands on one host without a channel error, on at most 2 connections', async () => {
     const t = open(h1);
     const results = await Promise.all(
