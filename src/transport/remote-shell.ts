@@ -10,9 +10,18 @@
  * of its own for what the shell cannot carry (stdin, time limits) or while it is busy.
  */
 import { randomBytes } from 'node:crypto';
-import type { ClientChannel } from 'ssh2';
 import type { RawResult } from './common.js';
 import { quote } from './quote.js';
+
+/** What the shell needs of an exec channel (ssh2's ClientChannel is one; ssh.ts opens it). */
+export interface ShellChannel {
+  write(text: string): unknown;
+  end(): unknown;
+  close(): unknown;
+  on(event: 'data', fn: (d: Buffer) => void): unknown;
+  on(event: 'error' | 'close', fn: () => void): unknown;
+  stderr: { on(event: 'data', fn: (d: Buffer) => void): unknown; on(event: 'error', fn: () => void): unknown };
+}
 
 interface Pending {
   mark: Buffer;
@@ -29,7 +38,7 @@ export class RemoteShell {
   private ended = false;
 
   constructor(
-    private readonly stream: ClientChannel,
+    private readonly stream: ShellChannel,
     /** What a command still running when the shell ends is rejected with. */
     private readonly lost: () => Error,
   ) {
