@@ -258,25 +258,18 @@ for (const [name, fn] of Object.entries(HELPER_FNS)) {
   });
 }
 
-hb.registerHelper('if', function (this: unknown, cond: unknown, options: HelperOptions) {
-  let yes: boolean;
-  try {
-    yes = truthy(cond);
-  } catch (e) {
-    return helperFailure(options.data.rb, options.loc, '#if', e);
-  }
-  return yes ? options.fn!(this) : options.inverse!(this);
-});
-
-hb.registerHelper('unless', function (this: unknown, cond: unknown, options: HelperOptions) {
-  let yes: boolean;
-  try {
-    yes = truthy(cond);
-  } catch (e) {
-    return helperFailure(options.data.rb, options.loc, '#unless', e);
-  }
-  return yes ? options.inverse!(this) : options.fn!(this);
-});
+// #if and #unless decide by `when`'s truthiness (empty lists and maps are false).
+for (const [name, negate] of [['if', false], ['unless', true]] as const) {
+  hb.registerHelper(name, function (this: unknown, cond: unknown, options: HelperOptions) {
+    let yes: boolean;
+    try {
+      yes = truthy(cond) !== negate;
+    } catch (e) {
+      return helperFailure(options.data.rb, options.loc, `#${name}`, e);
+    }
+    return yes ? options.fn!(this) : options.inverse!(this);
+  });
+}
 
 const builtinEach = hb.helpers.each as (this: unknown, ctx: unknown, options: unknown) => string;
 hb.registerHelper('each', function (this: unknown, ctx: unknown, options: HelperOptions) {
