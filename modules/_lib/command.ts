@@ -144,7 +144,8 @@ export async function runCommand(
   const stdin =
     params.stdin !== undefined ? params.stdin + ((params.stdin_add_newline ?? true) ? '\n' : '') : undefined;
   const start = new Date();
-  const r = await ctx.run(command, stdin !== undefined ? { stdin } : undefined);
+  // A user's command may leave a background process writing to its output: a session of its own.
+  const r = await ctx.run(command, { ownSession: true, ...(stdin !== undefined ? { stdin } : {}) });
   const end = new Date();
   const stdout = stripEnd(r.stdout);
   const stderr = stripEnd(r.stderr);

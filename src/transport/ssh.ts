@@ -970,12 +970,13 @@ export class SshTransport implements Transport {
    * Run a command line in the host's long-lived shell when it can carry it (no stdin, no time
    * limit) and is free; in a session of its own otherwise.
    */
-  private async runLine(line: string, opts: { stdin?: string | Buffer; timeoutMs?: number; signal?: AbortSignal }): Promise<RawResult> {
-    if (this.opts.persistentShell && (opts.stdin === undefined || opts.stdin.length === 0) && opts.timeoutMs === undefined) {
+  private async runLine(line: string, opts: { stdin?: string | Buffer; timeoutMs?: number; signal?: AbortSignal; ownSession?: boolean }): Promise<RawResult> {
+    const { ownSession, ...runOpts } = opts;
+    if (this.opts.persistentShell && !ownSession && (opts.stdin === undefined || opts.stdin.length === 0) && opts.timeoutMs === undefined) {
       const shell = this.shell?.idle ? this.shell : this.shell?.open ? undefined : await this.openShell();
       if (shell?.idle) return shell.run(line, opts.signal);
     }
-    return this.run(line, opts);
+    return this.run(line, runOpts);
   }
 
   /** The host's shell, opened once (again after it ended); undefined when it cannot be had. */
@@ -999,6 +1000,7 @@ export class SshTransport implements Transport {
   async exec(cmd: Command, opts: ExecOptions = {}): Promise<ExecResult> {
     const line = this.lineOf(cmd, opts);
     const r = await this.runLine(line, {
+      ...(opts.ownSession ? { ownSession: true } : {}),
       ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
       ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
@@ -1024,7 +1026,8 @@ export class SshTransport implements Transport {
     const nonce = fusedNonce();
     // In sh whatever the login shell is: the script uses $? and printf.
     const line = `exec sh -c ${quote(fusedScript([firstLine, ...readLines], nonce))}`;
-    const raw = await this.runLine(line, { ...(stdin !== undefined ? { stdin } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(signal ? { signal } : {}) });
+    const ownSession = first.op === 'exec' && first.opts?.ownSession === true;
+    const raw = await this.runLine(line, { ownSession, ...(stdin !== undefined ? { stdin } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(signal ? { signal } : {}) });
     const [head, ...rest] = splitFused(raw, reads.length + 1, nonce);
     const firstRaw = head!;
     if (first.op === 'put') checkPut(this.host, first.path, firstRaw, first.opts?.validate);

@@ -25,6 +25,12 @@ export interface ExecOptions {
    * of an earlier command, and served from there while nothing has written to the host since.
    */
   read?: boolean;
+  /**
+   * Run in an SSH session of its own, never in the host's long-lived shell: a user's command
+   * may start a background process that keeps writing to its output, which in the shell would
+   * reach the next command (in a session it only delays the end, as in Ansible).
+   */
+  ownSession?: boolean;
 }
 
 /** A finished command. A non-zero exit is a value here, never a throw. */

@@ -199,6 +199,12 @@ describe('ssh exec', () => {
     expect(await t.exec({ script: 'cat; echo done' })).toMatchObject({ stdout: 'done\n' });
     const big = await t.exec({ script: 'head -c 3000000 /dev/zero | tr "\\0" "x"; printf "\\nRB-fake 0\\n"' });
     expect(big.stdout.length).toBe(3_000_000 + '\nRB-fake 0\n'.length);
+    // A user's command (ownSession) runs in a session: output a background process writes later
+    // comes back with it, as before, and never reaches the shell's next command.
+    const bg = await t.exec({ script: '(sleep 0.3; echo late) & echo now' }, { ownSession: true });
+    expect(bg.stdout).toBe('now\nlate\n');
+    expect(await t.exec({ script: 'echo next' })).toMatchObject({ stdout: 'next\n' });
+    expect((await t.exec(grandparent)).stdout).toBe(pids[0]);
     // With RUNBOOK_SSH_SHELL=0 (persistentShell: false) every command has a session of its own.
     const own = new SshTransport(specFor(h1), { sshConfigFile: false, persistentShell: false });
     opened.push(own);
