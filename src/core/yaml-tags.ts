@@ -1,5 +1,12 @@
 import type { ScalarTag, Tags } from 'yaml';
 
+/** PyYAML's implicit types (YAML 1.1 as PyYAML resolves plain text), for reading and writing. */
+export const PY_TRUE = /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/;
+export const PY_FALSE = /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/;
+export const PY_DECIMAL = /^[-+]?(?:0|[1-9][0-9_]*)$/;
+export const PY_FLOAT = /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)$/;
+export const PY_FLOAT_EXP = /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)[eE][-+][0-9]+$/;
+
 const BOOL = 'tag:yaml.org,2002:bool';
 const INT = 'tag:yaml.org,2002:int';
 const FLOAT = 'tag:yaml.org,2002:float';
@@ -25,11 +32,11 @@ export function pyyamlTags(tags: Tags, opts: { sexagesimal?: boolean } = {}): Ta
     const test = tag.test!;
     if (tag.tag === 'tag:yaml.org,2002:timestamp') continue;
     if (opts.sexagesimal === false && tag.format === 'TIME') continue;
-    if (tag.tag === BOOL && test.test('yes')) out.push({ ...tag, test: /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/ });
-    else if (tag.tag === BOOL && test.test('no')) out.push({ ...tag, test: /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/ });
-    else if (tag.tag === INT && !tag.format) out.push({ ...tag, test: /^[-+]?(?:0|[1-9][0-9_]*)$/ });
-    else if (tag.tag === FLOAT && tag.format === 'EXP') out.push({ ...tag, test: /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)[eE][-+][0-9]+$/ });
-    else if (tag.tag === FLOAT && !tag.format && test.test('1.5')) out.push({ ...tag, test: /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)$/ });
+    if (tag.tag === BOOL && test.test('yes')) out.push({ ...tag, test: PY_TRUE });
+    else if (tag.tag === BOOL && test.test('no')) out.push({ ...tag, test: PY_FALSE });
+    else if (tag.tag === INT && !tag.format) out.push({ ...tag, test: PY_DECIMAL });
+    else if (tag.tag === FLOAT && tag.format === 'EXP') out.push({ ...tag, test: PY_FLOAT_EXP });
+    else if (tag.tag === FLOAT && !tag.format && test.test('1.5')) out.push({ ...tag, test: PY_FLOAT });
     else out.push(tag);
   }
   return out;

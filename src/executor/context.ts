@@ -54,6 +54,16 @@ export interface PlayContext {
   keepUndo?: boolean;
 }
 
+/** Where a relative controller file is looked for, in order (the role first, as in Ansible). */
+export function localFileCandidates(playbookDir: string, file: string, subdir: string, roleDir?: string): string[] {
+  if (path.isAbsolute(file)) return [file];
+  return [
+    ...(roleDir ? [path.join(roleDir, subdir, file), path.join(roleDir, file)] : []),
+    path.join(playbookDir, file),
+    path.join(playbookDir, subdir, file),
+  ];
+}
+
 /**
  * Read a controller-side file the way Ansible finds `src`: in a role's templates/ or files/
  * and the role's folder first (a role's task), then relative to the playbook's folder, then
@@ -65,13 +75,7 @@ export async function readLocalFile(
   subdir: 'templates' | 'files' | 'vars',
   roleDir?: string,
 ): Promise<{ path: string; content: Buffer }> {
-  const candidates = path.isAbsolute(file)
-    ? [file]
-    : [
-        ...(roleDir ? [path.join(roleDir, subdir, file), path.join(roleDir, file)] : []),
-        path.join(playbookDir, file),
-        path.join(playbookDir, subdir, file),
-      ];
+  const candidates = localFileCandidates(playbookDir, file, subdir, roleDir);
   for (const p of candidates) {
     try {
       return { path: p, content: await readFile(p) };

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { Callable, LOOKUP_PLUGINS } from '../template/expr.js';
 import { HelperError } from '../template/helpers.js';
 import { getField } from '../template/runtime.js';
+import { localFileCandidates } from './context.js';
 import type { Vars } from './vars.js';
 
 /**
@@ -40,13 +40,7 @@ const PLUGINS: Record<string, Plugin> = {
 };
 
 function readLookupFile(file: string, place: LookupPlace): string {
-  const candidates = path.isAbsolute(file)
-    ? [file]
-    : [
-        ...(place.roleDir ? [path.join(place.roleDir, 'files', file), path.join(place.roleDir, file)] : []),
-        path.join(place.baseDir, file),
-        path.join(place.baseDir, 'files', file),
-      ];
+  const candidates = localFileCandidates(place.baseDir, file, 'files', place.roleDir);
   for (const p of candidates) {
     try {
       return readFileSync(p, 'utf8');

@@ -1,6 +1,6 @@
 import { type SourcePos, RunbookError, TemplateError } from '../core/errors.js';
 import { applyDefault, compare, deepEqual, FILTERS, HELPER_FNS, HelperError, truthy } from './helpers.js';
-import { posAt } from './pos.js';
+import { inWhere, posAt, type TemplateWhere } from './pos.js';
 import { DecidedAtRunTime, fieldNames, getField, isPlainObject, isRuntimeUnknown, kindOf } from './runtime.js';
 import { didYouMean } from './suggest.js';
 import { FILTER_KWARGS, type FilterEnv, JFILTERS, JTESTS, pyStr } from './jfilters.js';
@@ -74,11 +74,7 @@ export class Callable {
 }
 
 /** Where an expression was written. */
-export interface ExprWhere {
-  /** Position of the expression's first character. */
-  pos?: SourcePos;
-  task?: string;
-  what?: string;
+export interface ExprWhere extends TemplateWhere {
   /** Names that may be called as functions (a template's macros); `range` always may. */
   calls?: ReadonlySet<string>;
   /** A guess whose errors are dropped: an undefined name gets no "did you mean" (costly). */
@@ -597,15 +593,9 @@ export function checkExpr(text: string, where: ExprWhere = {}): void {
   }
 }
 
-function suffix(where: ExprWhere): string {
-  if (where.task !== undefined) return ` in task "${where.task}"`;
-  if (where.what !== undefined) return ` in ${where.what}`;
-  return '';
-}
-
 function syntaxError(text: string, e: ExprSyntaxError, offset: number, where: ExprWhere): TemplateError {
   return new TemplateError(
-    `invalid expression ${JSON.stringify(text.trim())}: ${e.message}${suffix(where)}`,
+    `invalid expression ${JSON.stringify(text.trim())}: ${e.message}${inWhere(where)}`,
     posAt(where.pos, text, offset + e.offset),
   );
 }
@@ -680,7 +670,7 @@ class Evaluator {
   }
 
   error(message: string, n: Expr, variable?: string, hint = ''): TemplateError {
-    return new TemplateError(`${message}${suffix(this.where)}${hint}`, this.pos(n), variable);
+    return new TemplateError(`${message}${inWhere(this.where)}${hint}`, this.pos(n), variable);
   }
 
   decided(path: string, source: string, n: Expr): DecidedAtRunTime {

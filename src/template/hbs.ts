@@ -9,7 +9,7 @@ import {
   toText,
   truthy,
 } from './helpers.js';
-import { offsetOf, posAt } from './pos.js';
+import { inWhere, offsetOf, posAt, type TemplateWhere } from './pos.js';
 import { DecidedAtRunTime, fieldNames, getField, isPlainObject, isRuntimeUnknown, kindOf } from './runtime.js';
 import { didYouMean } from './suggest.js';
 
@@ -21,13 +21,7 @@ import { didYouMean } from './suggest.js';
  */
 
 /** Where a template was written, for error messages. */
-export interface RenderWhere {
-  /** Position of the template's first character (after any opening quote). */
-  pos?: SourcePos;
-  /** Name of the task, quoted in messages: `… in task "Deploy"`. */
-  task?: string;
-  /** Free-form context used instead of a task name: `… in ${what}`. */
-  what?: string;
+export interface RenderWhere extends TemplateWhere {
   /**
    * For {@link renderDeep}: positions of templated strings inside the value, keyed by their
    * path (`dest`, `env/HOME`, `ports/0`); see `Task.templatePos`.
@@ -136,12 +130,6 @@ const hb = Handlebars.create();
 // ---------------------------------------------------------------------------------------
 // Messages and positions.
 
-function suffix(where: RenderWhere): string {
-  if (where.task !== undefined) return ` in task "${where.task}"`;
-  if (where.what !== undefined) return ` in ${where.what}`;
-  return '';
-}
-
 /** Source position of an offset in the template text. */
 function posOf(c: Compiled, where: RenderWhere, offset: number): SourcePos | undefined {
   return posAt(where.pos, c.source, offset);
@@ -159,7 +147,7 @@ function helperFailure(rb: RenderState, loc: Loc | undefined, name: string, e: u
     throw e;
   }
   const msg = e instanceof Error ? e.message : String(e);
-  throw new TemplateError(`${name}: ${msg}${suffix(rb.where)}`, posOf(rb.c, rb.where, locOffset(rb.c, loc)), undefined, { cause: e });
+  throw new TemplateError(`${name}: ${msg}${inWhere(rb.where)}`, posOf(rb.c, rb.where, locOffset(rb.c, loc)), undefined, { cause: e });
 }
 
 function undefinedVariable(rb: RenderState, site: Site, path: string, container: unknown, missing: string, atRoot: boolean): never {
@@ -169,7 +157,7 @@ function undefinedVariable(rb: RenderState, site: Site, path: string, container:
     : '';
   const hint = why ? '' : didYouMean(missing, fieldNames(container));
   throw new TemplateError(
-    `undefined variable '${path}'${suffix(rb.where)}${why}${hint}`,
+    `undefined variable '${path}'${inWhere(rb.where)}${why}${hint}`,
     posOf(rb.c, rb.where, site.offset),
     path,
   );
@@ -514,7 +502,7 @@ function compileAt(text: string, where: RenderWhere): Compiled {
     return compile(text);
   } catch (e) {
     if (e instanceof SyntaxIssue) {
-      throw new TemplateError(`${e.message}${suffix(where)}`, posAt(where.pos, text, e.offset));
+      throw new TemplateError(`${e.message}${inWhere(where)}`, posAt(where.pos, text, e.offset));
     }
     throw e;
   }
@@ -547,7 +535,7 @@ export function renderHbs(text: string, vars: unknown, where: RenderWhere = {}):
     const err = e as Error & { lineNumber?: number; column?: number };
     const off = typeof err.lineNumber === 'number' ? offsetOf(c.source, err.lineNumber, err.column ?? 0) : 0;
     throw new TemplateError(
-      `template error: ${String(err?.message ?? e).split('\n')[0].replace(/ - \d+:\d+$/, '')}${suffix(where)}`,
+      `template error: ${String(err?.message ?? e).split('\n')[0].replace(/ - \d+:\d+$/, '')}${inWhere(where)}`,
       posOf(c, where, off),
       undefined,
       { cause: e },

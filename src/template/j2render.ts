@@ -3,7 +3,7 @@ import { Callable, evalExpr, ExprSyntaxError, parseExpr, truthy } from './expr.j
 import { type J2LexOptions, J2SyntaxError, type J2Token, lexJ2 } from './j2lex.js';
 import { pyStr } from './jfilters.js';
 import { exprNameSites } from './names.js';
-import { posAt } from './pos.js';
+import { inWhere, posAt, type TemplateWhere } from './pos.js';
 import { isPlainObject } from './runtime.js';
 
 /**
@@ -419,19 +419,6 @@ function bind(scope: Scope, name: string, value: unknown): void {
   Object.defineProperty(scope, name, { value, enumerable: true, writable: true, configurable: true });
 }
 
-/** Where a template's text sits and what to name in messages. */
-interface RenderAt {
-  /** Position of the template's first character. */
-  pos?: SourcePos;
-  task?: string;
-  what?: string;
-}
-
-function suffix(at: RenderAt): string {
-  if (at.task !== undefined) return ` in task "${at.task}"`;
-  return at.what !== undefined ? ` in ${at.what}` : '';
-}
-
 /** Render a `.j2` template file. */
 export function renderJ2(src: string, vars: Record<string, unknown>, opts: J2Options = {}): string {
   const file = opts.file ?? '<template>';
@@ -448,13 +435,13 @@ const strings = new Map<string, Parsed>();
 const STRINGS_LIMIT = 5000;
 
 /** A playbook string parsed (cached), or a TemplateError at its position. */
-function parseString(src: string, at: RenderAt): Parsed {
+function parseString(src: string, at: TemplateWhere): Parsed {
   let parsed = strings.get(src);
   if (parsed) return parsed;
   try {
     parsed = parse(src, 'string');
   } catch (e) {
-    if (e instanceof J2Failure) throw new TemplateError(`${e.message}${suffix(at)}`, posAt(at.pos, src, e.offset));
+    if (e instanceof J2Failure) throw new TemplateError(`${e.message}${inWhere(at)}`, posAt(at.pos, src, e.offset));
     throw e;
   }
   if (strings.size >= STRINGS_LIMIT) strings.clear();
@@ -463,7 +450,7 @@ function parseString(src: string, at: RenderAt): Parsed {
 }
 
 /** Check a playbook string's syntax (load time). */
-export function checkJ2String(src: string, at: RenderAt = {}): void {
+export function checkJ2String(src: string, at: TemplateWhere = {}): void {
   parseString(src, at);
 }
 
@@ -471,12 +458,12 @@ export function checkJ2String(src: string, at: RenderAt = {}): void {
  * Render a playbook string as Ansible does: one that is exactly one `{{ expr }}` yields the
  * value itself (list, number, map), any other the rendered text.
  */
-export function renderJ2String(src: string, vars: Record<string, unknown>, at: RenderAt = {}): unknown {
+export function renderJ2String(src: string, vars: Record<string, unknown>, at: TemplateWhere = {}): unknown {
   const parsed = parseString(src, at);
   const where = { task: at.task, what: at.what, calls: parsed.calls };
   if (parsed.single) return evalExpr(parsed.single.src, vars, { ...where, pos: posAt(at.pos, src, parsed.single.s) });
   // Only statements bind names; text and expressions alone read the caller's scope as it is.
-  return renderNodes(parsed, src, parsed.statements ? child(vars) : vars, at, suffix(at));
+  return renderNodes(parsed, src, parsed.statements ? child(vars) : vars, at, inWhere(at));
 }
 
 /**
@@ -497,7 +484,7 @@ export function j2StringNameSites(src: string): { name: string; offset: number }
   return out;
 }
 
-function renderNodes(parsed: Parsed, src: string, top: Scope, at: RenderAt, failSuffix: string): string {
+function renderNodes(parsed: Parsed, src: string, top: Scope, at: TemplateWhere, failSuffix: string): string {
   const { nodes, calls } = parsed;
   const fail = (msg: string, s: number): never => {
     throw new TemplateError(`${msg}${failSuffix}`, posAt(at.pos, src, s));

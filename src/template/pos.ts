@@ -25,3 +25,19 @@ export function offsetOf(text: string, line: number, column: number): number {
   }
   return Math.min(off + column, text.length);
 }
+
+/** Where a template or expression was written: its position and what messages name. */
+export interface TemplateWhere {
+  /** Position of the first character. */
+  pos?: SourcePos;
+  /** Name of the task, quoted in messages: `… in task "Deploy"`. */
+  task?: string;
+  /** Free-form context used instead of a task name: `… in ${what}`. */
+  what?: string;
+}
+
+/** The end of a message naming where: ` in task "Deploy"`, ` in template`, or nothing. */
+export function inWhere(where: TemplateWhere): string {
+  if (where.task !== undefined) return ` in task "${where.task}"`;
+  return where.what !== undefined ? ` in ${where.what}` : '';
+}

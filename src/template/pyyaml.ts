@@ -1,3 +1,4 @@
+import { PY_DECIMAL, PY_FALSE, PY_FLOAT, PY_FLOAT_EXP, PY_TRUE } from '../core/yaml-tags.js';
 import { HelperError } from './helpers.js';
 import { isPlainObject } from './runtime.js';
 
@@ -13,12 +14,20 @@ import { isPlainObject } from './runtime.js';
 
 const WIDTH = 80;
 
-/** Plain text that PyYAML reads back as another type (YAML 1.1 as PyYAML resolves it). */
+/**
+ * Plain text that PyYAML reads back as another type: the implicit types of core/yaml-tags.ts,
+ * and those the reader leaves to the yaml library (null, octal/hex/binary and base-60 numbers,
+ * infinities, timestamps, merge and value keys).
+ */
 const NOT_A_STRING = [
-  /^(?:[Yy]es|YES|[Nn]o|NO|[Tt]rue|TRUE|[Ff]alse|FALSE|[Oo]n|ON|[Oo]ff|OFF)$/,
+  PY_TRUE,
+  PY_FALSE,
+  PY_DECIMAL,
+  PY_FLOAT,
+  PY_FLOAT_EXP,
   /^(?:~|null|Null|NULL)$/,
-  /^[-+]?(?:0b[0-1_]+|0[0-7_]+|(?:0|[1-9][0-9_]*)|0x[0-9a-fA-F_]+|[1-9][0-9_]*(?::[0-5]?[0-9])+)$/,
-  /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/,
+  /^[-+]?(?:0b[0-1_]+|0[0-7_]+|0x[0-9a-fA-F_]+|[1-9][0-9_]*(?::[0-5]?[0-9])+)$/,
+  /^(?:[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/,
   /^[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)?$/,
   /^(?:<<|=)$/,
 ];
@@ -76,7 +85,8 @@ class Writer {
   }
 
   scalar(v: unknown, indent: number, flow: boolean): void {
-    this.plainLast = true;
+    // Everything but a quoted string is written plain.
+    this.plainLast = typeof v !== 'string' || plainAllowed(v, flow);
     if (v === null || v === undefined) return this.write('null');
     if (typeof v === 'boolean') return this.write(v ? 'true' : 'false');
     if (typeof v === 'number') {
@@ -85,12 +95,7 @@ class Writer {
       return this.write(String(v));
     }
     if (typeof v !== 'string') throw new HelperError(`cannot write ${typeof v} as YAML`);
-    this.plainLast = false;
-    if (plainAllowed(v, flow)) {
-      this.folded(v, indent);
-      this.plainLast = true;
-      return;
-    }
+    if (this.plainLast) return this.folded(v, indent);
     // Control characters, or a space next to a line break: double quotes with escapes.
     if (/ \n|\n /.test(v) || /[^\n\x20-\x7e\u00a0-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]|\ufeff/u.test(v)) {
       return this.write(JSON.stringify(v));

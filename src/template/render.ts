@@ -3,7 +3,7 @@ import { HELPER_NAMES, toText } from './helpers.js';
 import { checkHbs, renderHbs, type RenderWhere } from './hbs.js';
 import { checkJ2String, j2StringNameSites, renderJ2String } from './j2render.js';
 import { hbsNames } from './names.js';
-import { posAt } from './pos.js';
+import { inWhere, posAt } from './pos.js';
 import { didYouMean } from './suggest.js';
 import { isPlainObject } from './runtime.js';
 
@@ -46,7 +46,7 @@ function language(text: string, where: RenderWhere): 'hbs' | 'jinja' {
   const stmt = text.indexOf('{%');
   if (stmt >= 0) {
     throw new TemplateError(
-      `a template mixes Jinja statements ({% %}) with Handlebars ({{#…}}, helpers by name): write it in one of them${suffixOf(where)}`,
+      `a template mixes Jinja statements ({% %}) with Handlebars ({{#…}}, helpers by name): write it in one of them${inWhere(where)}`,
       posAt(where.pos, text, stmt),
     );
   }
@@ -69,15 +69,10 @@ function jinja<T>(text: string, where: RenderWhere, read: () => T): T {
     const at = m.index + m[0].indexOf(name, 2);
     const hint = didYouMean(name, HELPER_NAMES) || ` (a Jinja filter is written {{ x | filter }}; Handlebars helpers: ${[...HELPER_NAMES].join(', ')})`;
     throw new TemplateError(
-      `unknown helper '${name}'${hint}${suffixOf(where)}`,
+      `unknown helper '${name}'${hint}${inWhere(where)}`,
       posAt(where.pos, text, at),
     );
   }
-}
-
-function suffixOf(where: RenderWhere): string {
-  if (where.task !== undefined) return ` in task "${where.task}"`;
-  return where.what !== undefined ? ` in ${where.what}` : '';
 }
 
 /**

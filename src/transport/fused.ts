@@ -12,12 +12,20 @@ export function fusedNonce(): string {
   return randomBytes(8).toString('hex');
 }
 
+/** Shell text that ends a command's output: its status on stdout, a marker on stderr. */
+export function endMarks(nonce: string): string {
+  const mark = `RB-${nonce}`;
+  return `r=$?; printf '\\n${mark} %s\\n' "$r"; printf '\\n${mark}\\n' >&2`;
+}
+
+/** What {@link endMarks} writes before the status on stdout, and on stderr. */
+export function markBytes(nonce: string): { out: Buffer; err: Buffer } {
+  return { out: Buffer.from(`\nRB-${nonce} `), err: Buffer.from(`\nRB-${nonce}\n`) };
+}
+
 /** The script for `lines` (each a complete command line, as commandLine builds them). */
 export function fusedScript(lines: readonly string[], nonce: string): string {
-  const mark = `RB-${nonce}`;
-  return lines
-    .map((line, i) => `(${line})${i === 0 ? '' : ' </dev/null'}\nr=$?; printf '\\n${mark} %s\\n' "$r"; printf '\\n${mark}\\n' >&2`)
-    .join('\n');
+  return lines.map((line, i) => `(${line})${i === 0 ? '' : ' </dev/null'}\n${endMarks(nonce)}`).join('\n');
 }
 
 /**
@@ -26,8 +34,7 @@ export function fusedScript(lines: readonly string[], nonce: string): string {
  * as if it had run alone.
  */
 export function splitFused(r: RawResult, count: number, nonce: string): Array<RawResult | undefined> {
-  const outMark = Buffer.from(`\nRB-${nonce} `);
-  const errMark = Buffer.from(`\nRB-${nonce}\n`);
+  const { out: outMark, err: errMark } = markBytes(nonce);
   const out: Array<RawResult | undefined> = [];
   let o = 0;
   let e = 0;

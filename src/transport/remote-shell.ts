@@ -9,8 +9,8 @@
  * command's output and status are told apart. One command at a time; the caller uses a session
  * of its own for what the shell cannot carry (stdin, time limits) or while it is busy.
  */
-import { randomBytes } from 'node:crypto';
 import type { RawResult } from './common.js';
+import { endMarks, fusedNonce, markBytes } from './fused.js';
 import { quote } from './quote.js';
 
 /** What the shell needs of an exec channel (ssh2's ClientChannel is one; ssh.ts opens it). */
@@ -72,8 +72,7 @@ export class RemoteShell {
   /** Run one command line (as commandLine builds them); only when {@link idle}. */
   run(line: string, signal?: AbortSignal): Promise<RawResult> {
     if (!this.idle) return Promise.reject(new Error('the remote shell is busy'));
-    const nonce = randomBytes(8).toString('hex');
-    const tag = `RB-${nonce}`;
+    const nonce = fusedNonce();
     this.out = [];
     this.err = [];
     return new Promise<RawResult>((resolve, reject) => {
@@ -90,14 +89,15 @@ export class RemoteShell {
         signal?.removeEventListener('abort', onAbort);
         fn();
       };
+      const marks = markBytes(nonce);
       this.pending = {
-        mark: Buffer.from(`\n${tag} `),
-        errMark: Buffer.from(`\n${tag}\n`),
+        mark: marks.out,
+        errMark: marks.err,
         t0: performance.now(),
         resolve: (r) => done(() => resolve(r)),
         reject: (e) => done(() => reject(e)),
       };
-      this.stream.write(`l=${quote(line)}\n(eval "$l") </dev/null\nr=$?; printf '\\n${tag} %s\\n' "$r"; printf '\\n${tag}\\n' >&2\n`);
+      this.stream.write(`l=${quote(line)}\n(eval "$l") </dev/null\n${endMarks(nonce)}\n`);
     });
   }
 
