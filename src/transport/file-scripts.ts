@@ -2,6 +2,7 @@
  * File transfer as one command each, so it costs one round trip and works through sudo exactly
  * like any other command (which is why it is exec-based rather than SFTP).
  */
+import { quote } from './quote.js';
 import type { Command } from './types.js';
 
 /** Exit status of the put script when the validate command rejected the new content. */
@@ -106,4 +107,25 @@ exit ${GET_MISSING}
 
 export function getCommand(path: string): Command {
   return { script: GET_SCRIPT, args: [path] };
+}
+
+/**
+ * Longest command line an inline put may make. sshd hands a session's command to the login
+ * shell as one argument, which Linux caps at 128 KiB; the margin leaves room for the put script
+ * and for one more layer of quoting (a put sent with reads after it, Transport.execThen).
+ */
+export const INLINE_PUT_MAX_LINE = 48 * 1024;
+
+/**
+ * The put's command line with the content written into it (`printf '%s' CONTENT | LINE`), so it
+ * needs no stdin and can run in the host's long-lived shell instead of a session of its own.
+ * Only text can be so written: undefined for content with a NUL byte or that is not UTF-8 (a
+ * shell word holds neither), or too long for {@link INLINE_PUT_MAX_LINE}.
+ */
+export function inlinePutLine(line: string, data: Buffer): string | undefined {
+  if (data.length > INLINE_PUT_MAX_LINE || data.includes(0)) return undefined;
+  const text = data.toString('utf8');
+  if (!Buffer.from(text, 'utf8').equals(data)) return undefined;
+  const inline = `printf '%s' ${quote(text)} | ${line}`;
+  return quote(inline).length <= INLINE_PUT_MAX_LINE ? inline : undefined;
 }

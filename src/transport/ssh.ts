@@ -26,7 +26,7 @@ import type {
 import { ConnectionError } from '../core/errors.js';
 import { checkPut, currentUser, expandTilde, getResult, onAbortOnce, toExecResult, type RawResult } from './common.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from './connection-spec.js';
-import { getCommand, putCommand } from './file-scripts.js';
+import { getCommand, inlinePutLine, putCommand } from './file-scripts.js';
 import {
   appendKnownHost,
   checkHostKey,
@@ -1034,11 +1034,15 @@ export class SshTransport implements Transport {
     return { first: first.op === 'exec' ? toExecResult(firstRaw) : undefined, reads: rest.map((r) => (r ? toExecResult(r) : undefined)) };
   }
 
-  /** The put script's line for `path` and the bytes it reads on stdin. */
-  private putLine(filePath: string, content: string | Buffer, opts: PutOptions): { line: string; data: Buffer } {
+  /**
+   * The put script's line for `path` and the bytes it reads on stdin; with the long-lived shell,
+   * small text content is written into the line instead (no stdin: it runs in the shell).
+   */
+  private putLine(filePath: string, content: string | Buffer, opts: PutOptions): { line: string; data?: Buffer } {
     const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
     const line = commandLine(putCommand(filePath, opts, data.length), { ...(opts.become ? { become: opts.become } : {}), loginUser: this.user });
-    return { line, data };
+    const inline = this.opts.persistentShell ? inlinePutLine(line, data) : undefined;
+    return inline !== undefined ? { line: inline } : { line, data };
   }
 
   private lineOf(cmd: Command, opts: Omit<ExecOptions, 'stdin' | 'signal'>): string {
@@ -1053,7 +1057,7 @@ export class SshTransport implements Transport {
 
   async put(filePath: string, content: string | Buffer, opts: PutOptions = {}): Promise<void> {
     const { line, data } = this.putLine(filePath, content, opts);
-    const r = await this.run(line, { stdin: data });
+    const r = await this.runLine(line, data ? { stdin: data } : {});
     checkPut(this.host, filePath, r, opts.validate);
   }
 
