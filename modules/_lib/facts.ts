@@ -75,11 +75,21 @@ export const CONTENT_LIMIT = 256 * 1024;
 /**
  * Arguments: CONTENT_MAX JOIN HASH(0|1) RECURSE(0|1) PATH...
  * Output: a `me` line, then per path lines up to `end`. Strings that could hold anything
- * (link targets, ancestors) are hex-encoded.
+ * (link targets; ancestors unless plain) are hex-encoded.
  */
 export const FILE_FACTS_SCRIPT = `
 maxc=$1; join=$2; hash=$3; recurse=$4; shift 4
 enc() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \\n'; }
+# dirname into $_d without a fork (POSIX's steps: trailing slashes, last component, slashes).
+dn() {
+  _d=$1
+  case $_d in '') _d=.; return ;; *[!/]*) ;; *) _d=/; return ;; esac
+  while :; do case $_d in */) _d=\${_d%/} ;; *) break ;; esac; done
+  case $_d in */*) ;; *) _d=.; return ;; esac
+  _d=\${_d%/*}
+  while :; do case $_d in */) _d=\${_d%/} ;; *) break ;; esac; done
+  [ -n "$_d" ] || _d=/
+}
 st() { stat -c '%f %u %g %U %G %s' -- "$1" 2>/dev/null || stat -f '%Xp %u %g %Su %Sg %z' -- "$1" 2>/dev/null; }
 stl() { stat -L -c '%f %u %g %U %G %s' -- "$1" 2>/dev/null || stat -L -f '%Xp %u %g %Su %Sg %z' -- "$1" 2>/dev/null; }
 # One id and one umask, printed straight out (a $(…) is one more fork): every fork costs a
@@ -123,14 +133,18 @@ for p in "$@"; do
     printf 'absent\\n'
     a=$p
     while :; do
-      a=$(dirname -- "$a")
+      dn "$a"; a=$_d
       if [ -e "$a" ]; then break; fi
       case $a in /|.) break ;; esac
     done
-    printf 'ancestor %s\\n' "$(enc "$a")"
+    # Hex only when the path could be misread as it is (the od and tr it takes are two forks).
+    case $a in
+      *[!A-Za-z0-9/._+,:@%=-]*) printf 'ancestor %s\\n' "$(enc "$a")" ;;
+      *) printf 'ancestor_raw %s\\n' "$a" ;;
+    esac
   fi
   case $p in
-    */) d=$(dirname -- "$p") ;;
+    */) dn "$p"; d=$_d ;;
     /*/*|[!/]*/*) d=\${p%/*} ;;
     /*) d=/ ;;
     *) d=. ;;
@@ -267,6 +281,9 @@ export function parseFileFacts(out: string, paths: readonly string[], join?: str
         break;
       case 'ancestor':
         if (cur) cur.ancestor = hexDecode(fields[0] ?? '');
+        break;
+      case 'ancestor_raw':
+        if (cur) cur.ancestor = rest;
         break;
       case 'parent':
         if (cur) cur.parent = fields[0] === 'dir' ? 'dir' : fields[0] === 'other' ? 'other' : 'absent';

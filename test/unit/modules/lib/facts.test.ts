@@ -1,6 +1,9 @@
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseFileFacts, posixCksum } from '../../../../modules/_lib/facts.js';
+import { factsArgs, FILE_FACTS_SCRIPT, parseFileFacts, posixCksum } from '../../../../modules/_lib/facts.js';
 
 describe('file facts', () => {
   it('posixCksum matches cksum(1) (hosts without sha256sum)', () => {
@@ -51,3 +54,32 @@ describe('file facts', () => {
     expect(() => parseFileFacts('umask 0022\nid uid=0(a) gid=0(b)\n', ['/x'])).toThrow(/0 of 1 paths/);
   });
 });
+
+describe('the facts script in a real sh', () => {
+  const run = (paths: string[]) => {
+    const r = spawnSync('sh', ['-c', FILE_FACTS_SCRIPT, 'sh', ...factsArgs(paths)], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    return parseFileFacts(r.stdout, paths);
+  };
+
+  it('finds the nearest existing ancestor of a missing path, plain or odd-named, as dirname would', () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'facts-'));
+    try {
+      const odd = path.join(root, "it's a\nname é");
+      mkdirSync(odd);
+      const cases = [
+        [path.join(root, 'a/b/c'), root],
+        [path.join(root, 'a/b/c/'), root],
+        [`${root}//x//y`, root],
+        [path.join(odd, 'x/y'), odd],
+        ['/no-such-top-folder', '/'],
+        ['no/such/relative', '.'],
+      ];
+      const f = run(cases.map(([p]) => p!));
+      cases.forEach(([p, ancestor], i) => expect(f.paths[i], p).toMatchObject({ exists: false, ancestor }));
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
