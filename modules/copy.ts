@@ -3,6 +3,7 @@ import { ModuleError } from '../src/core/errors.js';
 import { defineModule } from '../src/core/module.js';
 import { applyContent, contentAttrProperties, planContent, undoContent, type ContentFacts, type ContentUndo } from './_lib/content.js';
 import type { ModeSpec } from './_lib/mode.js';
+import { predictFactsRead } from './_lib/facts.js';
 
 export interface CopyParams {
   dest: string;
@@ -77,6 +78,10 @@ export default defineModule<CopyParams, ContentFacts>({
   schema: copySchema,
   // Its plan reads the path's facts first, so that read may be sent ahead.
   readsFirst: true,
+  // Its apply's commands follow from its plan alone (a backup's name is the time of the apply): a loop of it may be fused.
+  fusible: (params) => !params.backup,
+  // Its read after folders made by earlier items of a fused loop can be told without sending it.
+  predictRead: predictFactsRead,
   async plan(ctx, params) {
     let content: Buffer;
     let srcName: string | undefined;

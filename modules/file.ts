@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { ModuleError } from '../src/core/errors.js';
-import { defineModule, type Change, type FileDiff, type ModuleContext, type Plan } from '../src/core/module.js';
+import { defineModule, type Change, type FileDiff, type Footprint, type ModuleContext, type Plan } from '../src/core/module.js';
 import {
   compareAttrs,
   compareTree,
@@ -17,7 +17,7 @@ import {
   type PrevAttrs,
 } from './_lib/attrs.js';
 import { RELINK_SCRIPT } from './_lib/content.js';
-import { gatherFileFacts, type FileFacts, type StatInfo } from './_lib/facts.js';
+import { factsReads, gatherFileFacts, predictFactsRead, type FileFacts, type StatInfo } from './_lib/facts.js';
 import { chmodArg, formatMode, ModeError, modeSchema, type ModeSpec } from './_lib/mode.js';
 import { ATOMIC_LINK_FN, outputFields, runScript, UNDO_DIR_FN } from './_lib/remote.js';
 
@@ -479,6 +479,19 @@ export async function undoFile(ctx: ModuleContext, undo: FileUndo): Promise<void
   }
 }
 
+/** What the plan read and its apply writes (Plan.footprint); none for links and trees, which a path alone does not tell. */
+export function fileFootprint(facts: FileFacts, plan: Plan<FilePlanFacts>): Footprint | undefined {
+  const f = plan.facts!;
+  const reads = facts.paths.length === 1 ? factsReads(facts.paths[0]!) : undefined;
+  if (!reads || f.recurse || f.action === 'link' || f.attrPath !== undefined) return undefined;
+  if (plan.changes.length === 0) return { reads, writes: [] };
+  if (f.action === 'mkdir') {
+    const dirs = [...new Set([...(f.created ?? []), f.path])];
+    return { reads, writes: dirs, dirs };
+  }
+  return { reads, writes: [f.path] };
+}
+
 export default defineModule<FileParams, FilePlanFacts>({
   name: 'file',
   description:
@@ -497,10 +510,16 @@ export default defineModule<FileParams, FilePlanFacts>({
   schema: fileSchema,
   // Its plan reads the path's facts first, so that read may be sent ahead.
   readsFirst: true,
+  // Its apply's commands follow from its plan alone: a loop of it may be fused.
+  fusible: true,
+  // Its read after folders made by earlier items of a fused loop can be told without sending it.
+  predictRead: predictFactsRead,
   async plan(ctx, params) {
     const req = fileFactsRequest(params);
     const facts = await gatherFileFacts(ctx, req.paths, { recurse: req.recurse });
-    return decideFile(params, facts, ctx.diff, ctx.check);
+    const plan = decideFile(params, facts, ctx.diff, ctx.check);
+    const footprint = fileFootprint(facts, plan);
+    return footprint ? { ...plan, footprint } : plan;
   },
   async apply(ctx, _params, plan) {
     const r = await applyFile(ctx, plan);

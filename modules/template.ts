@@ -4,6 +4,7 @@ import { defineModule } from '../src/core/module.js';
 import { applyContent, contentAttrProperties, planContent, undoContent, type ContentFacts, type ContentUndo } from './_lib/content.js';
 import type { ModeSpec } from './_lib/mode.js';
 import { isJ2Template, renderJ2 } from '../src/template/j2render.js';
+import { predictFactsRead } from './_lib/facts.js';
 
 export interface TemplateParams {
   src: string;
@@ -60,6 +61,10 @@ export default defineModule<TemplateParams, ContentFacts>({
   schema: templateSchema,
   // Its plan reads the path's facts first, so that read may be sent ahead.
   readsFirst: true,
+  // Its apply's commands follow from its plan alone (a backup's name is the time of the apply): a loop of it may be fused.
+  fusible: (params) => !params.backup,
+  // Its read after folders made by earlier items of a fused loop can be told without sending it.
+  predictRead: predictFactsRead,
   async plan(ctx, params) {
     let file: { path: string; content: Buffer };
     try {

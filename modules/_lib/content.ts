@@ -13,7 +13,7 @@ import {
   type AttrSet,
   type PrevAttrs,
 } from './attrs.js';
-import { CONTENT_LIMIT, gatherFileFacts, joinPath, posixCksum, type FileFacts } from './facts.js';
+import { CONTENT_LIMIT, factsReads, gatherFileFacts, joinPath, posixCksum, type FileFacts } from './facts.js';
 import { chmodOctal, formatMode, modeSchema, ModeError } from './mode.js';
 import { ATOMIC_LINK_FN, outputFields, runScript, UNDO_DIR_FN } from './remote.js';
 
@@ -111,7 +111,10 @@ export function contentFactsRequest(req: ContentRequest, diff: boolean) {
 export async function planContent(ctx: ModuleContext, req: ContentRequest): Promise<Plan<ContentFacts>> {
   const { paths, opts } = contentFactsRequest(req, ctx.diff);
   const facts = await gatherFileFacts(ctx, paths, opts);
-  return decideContent(req, facts, ctx.diff, ctx.check);
+  const plan = decideContent(req, facts, ctx.diff, ctx.check);
+  // What it read and writes (Plan.footprint): not when it makes a folder, whose missing parents a path alone does not tell.
+  const reads = facts.paths.length === 1 && !plan.facts!.mkdir ? factsReads(facts.paths[0]!) : undefined;
+  return reads ? { ...plan, footprint: { reads, writes: plan.changes.length === 0 ? [] : [plan.facts!.path] } } : plan;
 }
 
 /** Decide from facts (pure; fixture-tested). `check`: a missing parent folder is planned for, not an error. */

@@ -1,5 +1,7 @@
 import { CommandError } from '../../src/core/errors.js';
-import type { ModuleContext } from '../../src/core/module.js';
+import path from 'node:path';
+import type { Footprint, ModuleContext } from '../../src/core/module.js';
+import type { ExecResult, ReadStep } from '../../src/transport/types.js';
 
 /**
  * What the file modules know about paths on a host, gathered in one round trip by a POSIX sh
@@ -42,6 +44,8 @@ export interface PathFacts {
   ancestor?: string;
   /** The parent folder: a directory, something else, or missing. */
   parent: 'dir' | 'other' | 'absent';
+  /** The folder it is in (for a missing path: its nearest existing ancestor) is its real path, with no link on the way. */
+  real?: boolean;
 }
 
 export interface RemoteUser {
@@ -79,6 +83,7 @@ export const CONTENT_LIMIT = 256 * 1024;
  */
 export const FILE_FACTS_SCRIPT = `
 maxc=$1; join=$2; hash=$3; recurse=$4; shift 4
+home=$PWD
 enc() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \\n'; }
 # dirname into $_d without a fork (POSIX's steps: trailing slashes, last component, slashes).
 dn() {
@@ -150,6 +155,12 @@ for p in "$@"; do
     *) d=. ;;
   esac
   if [ -d "$d" ]; then printf 'parent dir\\n'; elif [ -e "$d" ]; then printf 'parent other\\n'; else printf 'parent absent\\n'; fi
+  # Whether the folder the path is in (or its nearest existing ancestor) is its real path: cd -P
+  # is a builtin, so this costs no fork. Relative paths are not looked at (the cd would move them).
+  if [ -e "$p" ] || [ -L "$p" ]; then r=$d; else r=$a; fi
+  case $r in
+    /*) if cd -P -- "$r" 2>/dev/null && [ "$PWD" = "$r" ]; then printf 'real\\n'; fi; cd -- "$home" 2>/dev/null || exit 1 ;;
+  esac
   printf 'end\\n'
 done
 `;
@@ -285,6 +296,9 @@ export function parseFileFacts(out: string, paths: readonly string[], join?: str
       case 'ancestor_raw':
         if (cur) cur.ancestor = rest;
         break;
+      case 'real':
+        if (cur) cur.real = true;
+        break;
       case 'parent':
         if (cur) cur.parent = fields[0] === 'dir' ? 'dir' : fields[0] === 'other' ? 'other' : 'absent';
         break;
@@ -318,4 +332,71 @@ export function posixCksum(data: Buffer): number {
   for (const b of data) feed(b);
   for (let len = data.length; len > 0; len = Math.floor(len / 256)) feed(len & 0xff);
   return ~crc >>> 0;
+}
+
+/** The folder a normalized absolute path is in. */
+function parentOf(p: string): string {
+  const i = p.lastIndexOf('/');
+  return i <= 0 ? '/' : p.slice(0, i);
+}
+
+/**
+ * What a plan made from `f` read of the host (Plan.footprint): the path's facts and whether its
+ * folder is there; for a missing path, also each missing folder above it and the nearest
+ * existing one. Undefined where that cannot be told by path alone: a relative or unnormalized
+ * path, a link on the way to it or at it, a tree.
+ */
+export function factsReads(f: PathFacts): Footprint['reads'] | undefined {
+  const p = f.path;
+  if (!f.real || !p.startsWith('/') || path.posix.normalize(p) !== p || (p.endsWith('/') && p !== '/') || f.tree) return undefined;
+  if (f.exists) return f.lstat && f.lstat.type !== 'link' ? [{ path: p, kind: 'stat' }, { path: parentOf(p), kind: 'exists' }] : undefined;
+  if (f.ancestor === undefined) return undefined;
+  const reads: Footprint['reads'] = [{ path: p, kind: 'exists' }];
+  for (let a = parentOf(p); ; a = parentOf(a)) {
+    reads.push({ path: a, kind: 'exists' });
+    if (a === f.ancestor) return reads;
+    if (a === '/') return undefined;
+  }
+}
+
+/** How the facts script prints a missing path's nearest existing ancestor. */
+function ancestorLine(a: string): string {
+  return /[^A-Za-z0-9/._+,:@%=-]/.test(a) ? `ancestor ${Buffer.from(a, 'utf8').toString('hex')}` : `ancestor_raw ${a}`;
+}
+
+/**
+ * What the facts script would print for one missing path once the folders `dirs` (absolute,
+ * normalized) are made, from what it printed before: its nearest existing ancestor and its
+ * parent's state move down to the deepest made folder above it. Undefined when that is not all
+ * that changes (a made folder at or under the path) or the read is not of that shape.
+ */
+export function predictFacts(args: readonly string[], stdout: string, dirs: readonly string[]): string | undefined {
+  const [, join, , recurse, p, ...more] = args;
+  if (join !== '' || recurse !== '0' || p === undefined || more.length > 0 || !p.startsWith('/') || path.posix.normalize(p) !== p || p.endsWith('/')) return undefined;
+  const lines = stdout.split('\n');
+  const at = (k: string) => lines.findIndex((l) => l === k || l.startsWith(`${k} `));
+  const ai = lines.findIndex((l) => l.startsWith('ancestor ') || l.startsWith('ancestor_raw '));
+  const pi = at('parent');
+  if (at('absent') < 0 || ai < 0 || pi < 0 || lines.filter((l) => l === 'path').length !== 1) return undefined;
+  const facts = parseFileFacts(stdout, [p]);
+  const old = facts.paths[0]?.ancestor;
+  if (old === undefined) return undefined;
+  const inside = (x: string, dir: string) => x === dir || x.startsWith(dir === '/' ? '/' : `${dir}/`);
+  if (dirs.some((d) => inside(d, p))) return undefined;
+  let a = old;
+  for (const d of dirs) if (inside(p, d) && d.length > a.length && inside(d, a)) a = d;
+  if (a === old) return stdout;
+  const parent = p.slice(0, Math.max(1, p.lastIndexOf('/')));
+  const out = [...lines];
+  out[ai] = ancestorLine(a);
+  out[pi] = parent === a ? 'parent dir' : 'parent absent';
+  return out.join('\n');
+}
+
+/** ModuleDefinition.predictRead for a module whose plan's read is gatherFileFacts of one path. */
+export function predictFactsRead(step: ReadStep, result: ExecResult, dirs: readonly string[]): ExecResult | undefined {
+  const cmd = step.cmd;
+  if (Array.isArray(cmd) || !('script' in cmd) || cmd.script !== FILE_FACTS_SCRIPT || result.exitCode !== 0) return undefined;
+  const stdout = predictFacts(cmd.args ?? [], result.stdout, dirs);
+  return stdout === undefined ? undefined : { ...result, stdout };
 }

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import type { Become, Command, ExecOptions, ExecResult, Transport } from '../transport/types.js';
+import type { Become, Command, ExecOptions, ExecResult, ReadStep, Transport } from '../transport/types.js';
 
 /** A JSON Schema object (draft-07 style, as ajv takes it). Its `description`s feed `runbook doc`. */
 export type JsonSchema = Record<string, unknown>;
@@ -17,6 +17,23 @@ export interface Change {
   field: string;
   before?: unknown;
   after?: unknown;
+}
+
+/**
+ * The host paths a plan was made from and its apply writes (all absolute, normalized, with no
+ * link on the way to them): in a fused loop, an item whose facts none of the earlier items'
+ * writes can have changed is sent without a guard (src/executor/fused-loop.ts).
+ */
+export interface Footprint {
+  /**
+   * `exists`: whether the path is there, and its type; `stat`: also its mode, owner, size and
+   * content (a folder's size changes with the entries right inside it).
+   */
+  reads: Array<{ path: string; kind: 'exists' | 'stat' }>;
+  /** Paths the apply may change, each with everything under it. */
+  writes: string[];
+  /** Of those, the folders it makes (where nothing was), for ModuleDefinition.predictRead. */
+  dirs?: string[];
 }
 
 /**
@@ -38,6 +55,8 @@ export interface Plan<Facts = unknown> {
   decided?: boolean;
   /** What a controller-side module (set_fact, debug, meta…) asks of the engine; applied in check mode too. */
   effects?: ControllerEffects;
+  /** What the plan read and its apply writes, when the module can tell exactly (fused loops). */
+  footprint?: Footprint;
 }
 
 /** The meta actions the engine carries out (meta module). */
@@ -141,6 +160,18 @@ export interface ModuleDefinition<Params = Record<string, unknown>, Facts = unkn
    * transport that sends nothing, to learn the read and send it with an earlier command.
    */
   readsFirst?: boolean;
+  /**
+   * Its apply's commands and file writes follow from the plan alone (not from what an earlier
+   * one printed; a failing one may end the apply, or lead to more), and its plan reads first
+   * (readsFirst) and then decides: a loop's items may then be fused, their changes sent in one
+   * script (src/executor/fused-loop.ts). A function says it for given parameters.
+   */
+  fusible?: boolean | ((params: Params) => boolean);
+  /**
+   * What the plan's read (which gave `result`) would give once the folders `dirs` are made
+   * (Footprint.dirs of earlier items of a fused loop); undefined when that cannot be told.
+   */
+  predictRead?(read: ReadStep, result: ExecResult, dirs: readonly string[]): ExecResult | undefined;
   /** Decide, without side effects, what would change. */
   plan(ctx: ModuleContext, params: Params): Promise<Plan<Facts>>;
   /** Carry out exactly the plan. Called only when the plan has changes (and not in check mode). */

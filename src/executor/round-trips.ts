@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import { ReadAhead } from '../transport/read-ahead.js';
+import { ReplayTransport, SpeculativeTransport } from './fused-loop.js';
 import type { Transport } from '../transport/types.js';
 
 /**
@@ -11,16 +12,19 @@ export interface RoundTrips {
   n: number;
 }
 
-/** The transport as the task sees it: the same connection, each operation counted (a read served from what was read ahead is none). */
+/** The transport as the task sees it: the same connection, each operation counted (a read served from what was read ahead, or an op a fused script made, is none). */
 export function countedTransport(t: Transport, count: RoundTrips): Transport {
   const counted: Transport = {
     host: t.host,
     connect: () => t.connect(),
     exec: (cmd, opts) => {
-      if (!(t instanceof ReadAhead && t.serves(cmd, opts))) count.n++;
+      if (!(t instanceof SpeculativeTransport || ((t instanceof ReadAhead || t instanceof ReplayTransport) && t.serves(cmd, opts)))) count.n++;
       return t.exec(cmd, opts);
     },
-    put: (p, content, opts) => (count.n++, t.put(p, content, opts)),
+    put: (p, content, opts) => {
+      if (!(t instanceof SpeculativeTransport || (t instanceof ReplayTransport && t.servesPut()))) count.n++;
+      return t.put(p, content, opts);
+    },
     get: (p, opts) => (count.n++, t.get(p, opts)),
     forwardUnixSocket: (p) => (count.n++, t.forwardUnixSocket(p)),
     close: () => t.close(),

@@ -7,8 +7,9 @@ import { evalCondition, evalExpr } from '../template/expr.js';
 import { DecidedAtRunTime, renderDeep, renderString, runtimeUnknown } from '../template/render.js';
 import { renderHbsText } from '../template/hbs.js';
 import { defineLookups } from './lookups.js';
-import { ReadAhead } from '../transport/read-ahead.js';
-import type { Become, ReadStep, Transport } from '../transport/types.js';
+import { ReadAhead, readKey } from '../transport/read-ahead.js';
+import type { Become, ExecResult, FusedStep, ReadStep, Transport } from '../transport/types.js';
+import { needsGuard, ReplayTransport, SpecStop, SpeculativeTransport } from './fused-loop.js';
 import type { PlayContext, RunContext } from './context.js';
 import { readLocalFile } from './context.js';
 import { dockerOver } from './docker.js';
@@ -178,8 +179,10 @@ async function runWithLoop(pc: PlayContext, task: Task, host: HostState, ref: Ta
   if (!task.loop) return runOnce(pc, task, host, taskVars(pc, task, host), ref, () => comingSteps(pc, host, coming));
   const baseVars = taskVars(pc, task, host);
   const items = loopItems(task.loop, baseVars, task, pc.run.playbook.dir);
-  const results: TaskOutcome[] = [];
-  for (let i = 0; i < items.length; i++) {
+  const fused = await runFusedItems(pc, task, host, ref, items, coming);
+  const results: TaskOutcome[] = fused.done;
+  let uncounted = fused.trips;
+  for (let i = results.length; i < items.length; i++) {
     if (pc.run.signal.aborted) break;
     const item = items[i];
     const vars = itemVars(pc, task, host, items, i);
@@ -193,11 +196,151 @@ async function runWithLoop(pc: PlayContext, task: Task, host: HostState, ref: Ta
       one = outcomeFromError(e, Date.now());
     }
     one.item = item;
+    one.roundTrips = (one.roundTrips ?? 0) + uncounted;
+    uncounted = 0;
     results.push(one);
     if (one.status === 'unreachable') break;
   }
+  const lastOne = results.at(-1);
+  if (lastOne) lastOne.roundTrips = (lastOne.roundTrips ?? 0) + uncounted;
   return combineItems(results);
 }
+
+function fusibleWith(mod: ModuleDefinition<any, any>, params: Record<string, unknown>): boolean {
+  return typeof mod.fusible === 'function' ? mod.fusible(params) : mod.fusible === true;
+}
+
+/**
+ * The first items of a loop, fused (see fused-loop.ts): their facts read in one round trip,
+ * their changes made in one more, each item's outcome exactly what it would be alone. Where a
+ * guard finds an item's facts changed by the items before it (a folder made by one is the
+ * parent of the next), the script reads them again and the items from there go in another
+ * round. Returns the outcomes of the items done so (none when the loop cannot be fused), and
+ * the round trips made for them not yet counted in one; the rest of the items run one by one.
+ */
+async function runFusedItems(pc: PlayContext, task: Task, host: HostState, ref: TaskRef, items: unknown[], coming: readonly Task[]): Promise<{ done: TaskOutcome[]; trips: number }> {
+  const none = { done: [], trips: 0 };
+  const mod = pc.run.modules.get(task.module);
+  if (items.length < 2 || !mod?.readsFirst || !mod.fusible || task.delegateTo || task.runOnce || task.until.length > 0) return none;
+  const steps = items.map((_, i) => ({ task, vars: itemVars(pc, task, host, items, i) }));
+  const pooled = pc.run.transportFor(host.name, connectionVars(pc, steps[0]!.vars));
+  if (!(pooled instanceof ReadAhead) || !pooled.fuses) return none;
+
+  const guessed = await Promise.all(steps.map((st) => guessRead(pc, host, st)));
+  const reads = guessed.filter((r): r is ReadStep => r !== undefined);
+  const facts = new Map<string, ExecResult>();
+  let trips = 0;
+  if (reads.length > 0) {
+    const pre = await pooled.readAll(reads);
+    reads.forEach((r, i) => facts.set(readKey(r.cmd, r.opts), pre.results[i]!));
+    trips += pre.sent ? 1 : 0;
+  }
+  const done: TaskOutcome[] = [];
+  const finish = (one: TaskOutcome) => {
+    one.roundTrips = (one.roundTrips ?? 0) + trips;
+    trips = 0;
+    done.push(one);
+  };
+  // The writes of each item whose ops were sent, in order (undefined: not known), and for each
+  // item how many of them had been sent when its facts in hand were read. A rollout keeps undo
+  // copies in temporary folders no footprint names: there every item after a write is guarded.
+  const writesLog: Written[] = [];
+  const readAt: number[] = items.map(() => 0);
+  const footprints = !(pc.keepUndo ?? pc.run.keepUndo ?? false);
+  while (done.length < items.length && !pc.run.signal.aborted) {
+    const at = done.length;
+    // Speculatively, in order: where an item cannot be fused, this round ends before it. Each
+    // item's guard is decided here, from what was written since its facts were read.
+    const specs: SpeculativeTransport[] = [];
+    const guards: boolean[] = [];
+    const planned: TaskOutcome[] = [];
+    const pending: Written[] = [];
+    const wrote: Written[] = [];
+    const speculate = async (i: number, known: ReadonlyMap<string, ExecResult>) => {
+      const spec = new SpeculativeTransport((st) => pooled.canRunInSteps(st), known, host.name);
+      try {
+        const one = await runOnce(pc, task, host, steps[i]!.vars, ref, undefined, { via: spec, speculative: true, onPlan: (p) => (spec.footprint = p.footprint) });
+        return spec.stopped !== undefined || one.status === 'failed' || one.status === 'unreachable' ? undefined : { spec, one };
+      } catch {
+        return undefined;
+      }
+    };
+    for (let i = at; i < items.length; i++) {
+      const since = [...writesLog.slice(readAt[i]), ...pending];
+      let got = await speculate(i, facts);
+      if (!got) break;
+      let guard = needsGuard(got.spec.footprint?.reads, since.map((w) => w?.writes));
+      // Folders made since: plan from the facts the read would give now, when the module can tell them.
+      const read = got.spec.read;
+      const dirs = since.every((w) => w !== undefined) ? since.flatMap((w) => w!.dirs) : [];
+      if (guard && read && dirs.length > 0 && mod.predictRead) {
+        const predicted = mod.predictRead(read.step, read.result, dirs);
+        const again = predicted && (await speculate(i, new Map(facts).set(readKey(read.step.cmd, read.step.opts), predicted)));
+        const made = new Set(dirs);
+        if (again && !needsGuard(again.spec.footprint?.reads, since.map((w) => w!.writes.filter((p) => !made.has(p))))) {
+          got = again;
+          guard = false;
+        }
+      }
+      got.one.item = items[i];
+      specs.push(got.spec);
+      guards.push(guard);
+      planned.push(got.one);
+      const fp = got.spec.footprint;
+      wrote.push(footprints && fp ? { writes: fp.writes, dirs: fp.dirs ?? [] } : undefined);
+      if (got.spec.ops.length > 0) pending.push(wrote.at(-1));
+    }
+    // Items before the first that changes anything, planned from facts nothing has changed since, are final.
+    let first = 0;
+    while (first < specs.length && specs[first]!.ops.length === 0 && !guards[first]) first++;
+    planned.slice(0, first).forEach(finish);
+    if (first === specs.length) break;
+
+    const fusedSteps: FusedStep[] = [];
+    const stepsOf: number[][] = [];
+    for (let k = first; k < specs.length; k++) {
+      const own = specs[k]!.steps(guards[k]!);
+      stepsOf[k] = own.map((_, j) => fusedSteps.length + j);
+      fusedSteps.push(...own);
+    }
+    // What the tasks after the loop read rides along, as with any command.
+    pooled.expect(await guessReads(pc, host, comingSteps(pc, host, coming)));
+    const ran = await pooled.runSteps(fusedSteps, []);
+    trips++;
+    let failed = false;
+    for (let k = first; k < specs.length; k++) {
+      const idx = stepsOf[k]!;
+      // The script stopped before this item (a guard did not hold, an op before it failed, or the script was full).
+      if (idx.length > 0 && ran.steps[idx[0]!] === undefined) break;
+      const last = !ran.steps.slice((idx.at(-1) ?? -1) + 1).some((r) => r !== undefined);
+      const results = specs[k]!.ops.length === 0 ? [] : idx.map((j) => ran.steps[j]);
+      failed = results.some((r) => r === undefined || (r.op === 'exec' && r.result.exitCode !== 0) || (r.op === 'put' && r.error !== undefined));
+      let one: TaskOutcome;
+      try {
+        one = await runOnce(pc, task, host, steps[at + k]!.vars, ref, undefined, { via: new ReplayTransport(pooled, specs[k]!, results, last) });
+      } catch (e) {
+        one = outcomeFromError(e, Date.now());
+      }
+      one.item = items[at + k];
+      finish(one);
+      if (specs[k]!.ops.length > 0) writesLog.push(wrote[k]);
+      if (one.status === 'unreachable' || failed) return { done, trips };
+    }
+    if (done.length === at && ran.stale === undefined) break;
+    // A guard that did not hold read the facts again: plan the rest from them.
+    ran.stale?.forEach((r, j) => {
+      const g = fusedSteps[j]!.guard;
+      if (!r || !g) return;
+      facts.set(readKey(g.read.cmd, g.read.opts), r);
+      const k = stepsOf.findIndex((idx) => idx?.includes(j));
+      if (k >= 0) readAt[at + k] = writesLog.length;
+    });
+  }
+  return { done, trips };
+}
+
+/** What an item whose ops were sent wrote (Footprint.writes) and the folders it made; undefined: not known. */
+type Written = { writes: readonly string[]; dirs: readonly string[] } | undefined;
 
 /** The variables of a loop's item `i`. */
 function itemVars(pc: PlayContext, task: Task, host: HostState, items: unknown[], i: number): Vars {
@@ -316,7 +459,27 @@ function asBool(v: unknown): boolean {
   return Boolean(v);
 }
 
-async function runOnce(pc: PlayContext, task: Task, host: HostState, vars: Vars, ref: TaskRef, ahead?: () => ComingStep[]): Promise<TaskOutcome> {
+/** How a loop item of a fused loop runs (fused-loop.ts): on which transport, and whether speculatively. */
+interface FusedRun {
+  via: Transport;
+  /** The speculative pass: nothing is kept (undo records) or logged, and a module's fusible() is asked. */
+  speculative?: boolean;
+  /** Told the item's plan. */
+  onPlan?: (plan: Plan) => void;
+}
+
+/**
+ * A task's variables with the play's remote_user/connection where the inventory sets nothing
+ * (as in Ansible, the host's ansible_user/ansible_connection win over play keywords).
+ */
+function connectionVars(pc: PlayContext, vars: Vars): Vars {
+  return withVars(vars, {
+    ansible_user: vars.ansible_user ?? pc.play.remoteUser,
+    ansible_connection: vars.ansible_connection ?? pc.play.connection,
+  });
+}
+
+async function runOnce(pc: PlayContext, task: Task, host: HostState, vars: Vars, ref: TaskRef, ahead?: () => ComingStep[], fused?: FusedRun): Promise<TaskOutcome> {
   const run = pc.run;
   const started = Date.now();
   if (!evalConditions(task.when, vars, task)) {
@@ -328,17 +491,13 @@ async function runOnce(pc: PlayContext, task: Task, host: HostState, vars: Vars,
   const checked = validateParams(mod, rendered);
   if (!checked.ok) throw new ModuleError(`invalid parameters for ${mod.name}: ${checked.message}`);
   const params = checked.params;
+  if (fused?.speculative && !fusibleWith(mod, params)) throw new SpecStop(`${mod.name} with these parameters`);
 
   const check = task.checkMode ?? run.check;
   const diff = task.diff ?? run.diff;
   const become = resolveBecome(pc, task, vars);
   let targetName = host.name;
-  // The play's remote_user/connection apply where the inventory sets nothing (as in Ansible,
-  // the host's ansible_user/ansible_connection win over play keywords).
-  let targetVars = withVars(vars, {
-    ansible_user: vars.ansible_user ?? pc.play.remoteUser,
-    ansible_connection: vars.ansible_connection ?? pc.play.connection,
-  });
+  let targetVars = connectionVars(pc, vars);
   if (task.delegateTo) {
     targetName = String(renderString(task.delegateTo, vars, { pos: task.pos, task: task.name }));
     targetVars = delegateVars(pc, targetName);
@@ -346,7 +505,7 @@ async function runOnce(pc: PlayContext, task: Task, host: HostState, vars: Vars,
   // A controller-side module never touches the host: the pooled transport connects on first use only.
   const roundTrips: RoundTrips = { n: 0 };
   const pooled = run.transportFor(targetName, targetVars);
-  const transport = countedTransport(pooled, roundTrips);
+  const transport = countedTransport(fused?.via ?? pooled, roundTrips);
   // Rollouts ask for undo records (per play or batch); plain runs leave nothing on hosts.
   const keepUndo = pc.keepUndo ?? run.keepUndo ?? false;
   const keep = (undo: unknown) =>
@@ -358,9 +517,10 @@ async function runOnce(pc: PlayContext, task: Task, host: HostState, vars: Vars,
     check,
     diff,
     keepUndo,
-    docker: async () => countedDocker(await (run.docker ? run.docker.get(targetName, pooled, become) : dockerOver(pooled, become ? { become } : {})), roundTrips),
+    docker: async () =>
+      countedDocker(await (run.docker && !fused ? run.docker.get(targetName, pooled, become) : dockerOver(fused?.via ?? pooled, become ? { become } : {})), roundTrips),
     log: (m) => {
-      if (run.verbose) run.bus.emit({ type: 'warning', msg: m, host: host.name });
+      if (run.verbose && !fused?.speculative) run.bus.emit({ type: 'warning', msg: m, host: host.name });
     },
   });
   // What the host's next tasks will read rides along with this task's commands (not when this
@@ -370,7 +530,7 @@ async function runOnce(pc: PlayContext, task: Task, host: HostState, vars: Vars,
   const attempts = task.until.length > 0 ? Math.max(1, (task.retries ?? 3) + 1) : 1;
   let outcome!: TaskOutcome;
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    outcome = await planAndApply(mod, ctx, params, check, task, vars, host, keepUndo ? keep : undefined);
+    outcome = await planAndApply(mod, ctx, params, check, task, vars, host, keepUndo && !fused?.speculative ? keep : undefined, fused?.onPlan);
     if (task.until.length === 0 || outcome.status === 'skipped') break;
     outcome.result.attempts = attempt;
     const reg = itemRegistered(outcome);
@@ -440,50 +600,56 @@ class DryPlanStop extends Error {}
  */
 async function guessReads(pc: PlayContext, host: HostState, steps: readonly ComingStep[]): Promise<ReadStep[]> {
   const out: ReadStep[] = [];
-  const stop = (): never => {
-    throw new DryPlanStop();
-  };
-  for (const { task, vars } of steps) {
-    const mod = pc.run.modules.get(task.module);
-    if (!mod?.readsFirst || task.delegateTo || task.runOnce) continue;
-    let found: ReadStep | undefined;
-    try {
-      if (!evalConditions(task.when, vars, task, true)) continue;
-      const rendered = renderDeep(task.args, vars, { pos: task.pos, task: task.name, valuePos: task.templatePos }) as Record<string, unknown>;
-      const checked = validateParams(mod, rendered);
-      if (!checked.ok) continue;
-      const dry: Transport = {
-        host: host.name,
-        connect: async () => {},
-        exec: async (cmd, opts = {}) => {
-          if (opts.read && opts.stdin === undefined) {
-            found = { cmd, opts: { ...(opts.become ? { become: opts.become } : {}), ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}), ...(opts.env ? { env: opts.env } : {}) } };
-          }
-          return stop();
-        },
-        put: async () => stop(),
-        get: async () => stop(),
-        forwardUnixSocket: async () => stop(),
-        close: async () => {},
-      };
-      const become = resolveBecome(pc, task, vars);
-      const ctx = moduleContext(pc, task, host, vars, {
-        target: host.name,
-        transport: dry,
-        become,
-        check: task.checkMode ?? pc.run.check,
-        diff: task.diff ?? pc.run.diff,
-        keepUndo: false,
-        docker: async () => stop(),
-        log: () => {},
-      });
-      await mod.plan(ctx, checked.params);
-    } catch {
-      // stopped at its first contact with the host, or not decidable yet
-    }
+  for (const step of steps) {
+    const found = await guessRead(pc, host, step);
     if (found) out.push(found);
   }
   return out;
+}
+
+/** The first read one coming step would make (see guessReads); undefined when none can be known. */
+async function guessRead(pc: PlayContext, host: HostState, { task, vars }: ComingStep): Promise<ReadStep | undefined> {
+  const stop = (): never => {
+    throw new DryPlanStop();
+  };
+  const mod = pc.run.modules.get(task.module);
+  if (!mod?.readsFirst || task.delegateTo || task.runOnce) return undefined;
+  let found: ReadStep | undefined;
+  try {
+    if (!evalConditions(task.when, vars, task, true)) return undefined;
+    const rendered = renderDeep(task.args, vars, { pos: task.pos, task: task.name, valuePos: task.templatePos }) as Record<string, unknown>;
+    const checked = validateParams(mod, rendered);
+    if (!checked.ok) return undefined;
+    const dry: Transport = {
+      host: host.name,
+      connect: async () => {},
+      exec: async (cmd, opts = {}) => {
+        if (opts.read && opts.stdin === undefined) {
+          found = { cmd, opts: { ...(opts.become ? { become: opts.become } : {}), ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}), ...(opts.env ? { env: opts.env } : {}) } };
+        }
+        return stop();
+      },
+      put: async () => stop(),
+      get: async () => stop(),
+      forwardUnixSocket: async () => stop(),
+      close: async () => {},
+    };
+    const become = resolveBecome(pc, task, vars);
+    const ctx = moduleContext(pc, task, host, vars, {
+      target: host.name,
+      transport: dry,
+      become,
+      check: task.checkMode ?? pc.run.check,
+      diff: task.diff ?? pc.run.diff,
+      keepUndo: false,
+      docker: async () => stop(),
+      log: () => {},
+    });
+    await mod.plan(ctx, checked.params);
+  } catch {
+    // stopped at its first contact with the host, or not decidable yet
+  }
+  return found;
 }
 
 async function planAndApply(
@@ -495,6 +661,7 @@ async function planAndApply(
   vars: Vars,
   host: HostState,
   keep?: (undo: unknown) => void,
+  onPlan?: (plan: Plan) => void,
 ): Promise<TaskOutcome> {
   let plan: Plan;
   try {
@@ -502,6 +669,7 @@ async function planAndApply(
   } catch (e) {
     return judged(failure(e), mod, task, vars);
   }
+  onPlan?.(plan);
   const changes = plan.changes.map(describeChange);
   let status: TaskOutcome['status'];
   let result: Record<string, unknown> = { ...(plan.result ?? {}) };

@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import type { Become, Command, ExecOptions, ExecResult, GetOptions, PutOptions, ReadStep, Transport } from './types.js';
+import type { Become, Command, ExecOptions, ExecResult, FirstStep, FusedStep, GetOptions, PutOptions, ReadStep, StepsRun, Transport } from './types.js';
 
 /**
  * A host's transport that reads ahead: the engine names the reads (facts) the coming tasks will
@@ -91,6 +91,57 @@ export class ReadAhead implements Transport {
     const gen = this.generation;
     const { reads: got } = await this.inner.execThen({ op: 'put', path, content, opts }, reads);
     this.keep(reads, got, gen);
+  }
+
+  /**
+   * Each read's result, those not kept sent together in one round trip (reads change nothing
+   * on the host, so nothing kept is forgotten). `sent`: whether a round trip was made.
+   */
+  async readAll(reads: readonly ReadStep[]): Promise<{ results: ExecResult[]; sent: boolean }> {
+    const results: Array<ExecResult | undefined> = reads.map((r) => {
+      const key = keyOf(r);
+      this.wanted = this.wanted.filter((w) => keyOf(w) !== key);
+      const hit = this.fresh(key);
+      if (!hit) return undefined;
+      this.kept.delete(key);
+      return { ...hit.result, durationMs: 0 };
+    });
+    const missing = reads.filter((_, i) => results[i] === undefined);
+    if (missing.length > 0) {
+      const [first, ...rest] = missing;
+      const firstOpts = { ...(first!.opts ?? {}), read: true };
+      const got = this.inner.execThen && rest.length > 0 ? await this.inner.execThen({ op: 'exec', cmd: first!.cmd, opts: firstOpts }, rest) : undefined;
+      const all = got ? [got.first, ...got.reads] : [];
+      let j = 0;
+      for (let i = 0; i < reads.length; i++) {
+        if (results[i] !== undefined) continue;
+        const r = reads[i]!;
+        // A read the round trip did not reach (cut short) is made alone.
+        results[i] = all[j] ?? (await this.inner.exec(r.cmd, { ...(r.opts ?? {}), read: true }));
+        j++;
+      }
+    }
+    return { results: results as ExecResult[], sent: missing.length > 0 };
+  }
+
+  /** Whether the host's transport can run steps (runSteps) at all; RUNBOOK_FUSE=0 turns fusing off. */
+  get fuses(): boolean {
+    return Boolean(this.inner.runSteps) && process.env.RUNBOOK_FUSE !== '0';
+  }
+
+  canRunInSteps(step: FirstStep): boolean {
+    return this.inner.canRunInSteps?.(step) ?? false;
+  }
+
+  /** Steps (Transport.runSteps) change the host: nothing read before is served after; the expected reads ride along. */
+  async runSteps(steps: readonly FusedStep[], reads: readonly ReadStep[]): Promise<StepsRun> {
+    if (!this.inner.runSteps) throw new TypeError('the transport cannot run steps');
+    this.forget();
+    const wanted = this.takeWanted();
+    const gen = this.generation;
+    const r = await this.inner.runSteps(steps, [...reads, ...wanted]);
+    this.keep(wanted, r.reads.slice(reads.length), gen);
+    return { ...r, reads: r.reads.slice(0, reads.length) };
   }
 
   /** A file's content: read, not kept (it changes nothing on the host either). */

@@ -38,7 +38,7 @@ import {
   readKnownHosts,
   type KnownHostEntry,
 } from './known-hosts.js';
-import { fusedNonce, fusedScript, splitFused } from './fused.js';
+import { fusedNonce, fusedScript, guardExpect, splitFused, splitSteps, stepsScript, type StepLines } from './fused.js';
 import { RemoteShell } from './remote-shell.js';
 import { commandLine, KILL_AFTER_S, quote } from './quote.js';
 import { HandshakePacer, sharedHandshakePacer } from './pacer.js';
@@ -50,9 +50,12 @@ import type {
   ExecOptions,
   ExecResult,
   FirstStep,
+  FusedStep,
   GetOptions,
   PutOptions,
   ReadStep,
+  StepResult,
+  StepsRun,
   Transport,
 } from './types.js';
 
@@ -147,6 +150,13 @@ const HOST_KEY_ALGOS: ServerHostKeyAlgorithm[] = [
 ];
 
 const DEFAULT_KEYS = ['id_ed25519', 'id_rsa', 'id_ecdsa'];
+
+/**
+ * Longest runSteps script, quoted: sshd hands a session's command to the login shell as one
+ * argument, which Linux caps at 128 KiB (the script goes to a session of its own when the
+ * long-lived shell is busy).
+ */
+const MAX_STEPS_SCRIPT = 100_000;
 
 
 /** `[user@]host[:port]`, `[user@][v6addr]:port` or `ssh://[user@]host[:port]`. */
@@ -1032,6 +1042,53 @@ export class SshTransport implements Transport {
     const firstRaw = head!;
     if (first.op === 'put') checkPut(this.host, first.path, firstRaw, first.opts?.validate);
     return { first: first.op === 'exec' ? toExecResult(firstRaw) : undefined, reads: rest.map((r) => (r ? toExecResult(r) : undefined)) };
+  }
+
+  canRunInSteps(step: FirstStep): boolean {
+    if (step.op === 'put') return this.putLine(step.path, step.content, step.opts ?? {}).data === undefined;
+    const o = step.opts ?? {};
+    return o.stdin === undefined && o.timeoutMs === undefined && !o.ownSession;
+  }
+
+  async runSteps(steps: readonly FusedStep[], reads: readonly ReadStep[]): Promise<StepsRun> {
+    const lines: StepLines[] = steps.map((st) => {
+      const op = st.op;
+      if (op && !this.canRunInSteps(op)) throw new TypeError('a step with stdin, a time limit or its own session cannot be fused');
+      const line = op === undefined ? undefined : op.op === 'exec' ? this.lineOf(op.cmd, op.opts ?? {}) : this.putLine(op.path, op.content, op.opts ?? {}).line;
+      const guard = st.guard && { line: this.lineOf(st.guard.read.cmd, st.guard.read.opts ?? {}), expect: guardExpect(st.guard.stdout, st.guard.exitCode) };
+      return { ...(guard ? { guard } : {}), ...(line !== undefined ? { line } : {}) };
+    });
+    const nonce = fusedNonce();
+    const { script, count } = stepsScript(lines, reads.map((r) => this.lineOf(r.cmd, r.opts ?? {})), nonce, MAX_STEPS_SCRIPT);
+    const signal = steps.map((st) => (st.op?.op === 'exec' ? st.op.opts?.signal : undefined)).find((x) => x !== undefined);
+    const raw = await this.runLine(`exec sh -c ${quote(script)}`, signal ? { signal } : {});
+    const carried = count === steps.length ? reads.length : 0;
+    const split = splitSteps(raw, count + carried, nonce);
+    const out = steps.map((st, i): StepResult | undefined => {
+      const r = i < count ? split.steps[i] : undefined;
+      const op = st.op;
+      if (r === undefined) return undefined;
+      if (op === undefined) return { op: 'guard' };
+      if (op.op === 'exec') return { op: 'exec', result: toExecResult(r) };
+      try {
+        checkPut(this.host, op.path, r, op.opts?.validate);
+        return { op: 'put' };
+      } catch (e) {
+        return { op: 'put', error: e as Error };
+      }
+    });
+    const run: StepsRun = { steps: out, reads: split.steps.slice(count, count + carried).map((r) => (r ? toExecResult(r) : undefined)) };
+    if (split.stale) {
+      // The step whose guard failed is the first that did not run; its guard and each later one's were read again.
+      const from = out.findIndex((r) => r === undefined);
+      const stale: Array<ExecResult | undefined> = steps.map(() => undefined);
+      let k = 0;
+      steps.forEach((st, i) => {
+        if (i >= from && st.guard && k < split.stale!.length) stale[i] = toExecResult(split.stale![k++]!);
+      });
+      run.stale = stale;
+    }
+    return run;
   }
 
   /**

@@ -72,6 +72,27 @@ export interface ReadStep {
   opts?: Omit<ExecOptions, 'stdin' | 'timeoutMs' | 'signal'>;
 }
 
+/**
+ * One step of Transport.runSteps: a command or file write, after an optional guard. A guard is
+ * a read made on the host at that point of the run: the run goes on only if the read gives
+ * exactly what the engine planned from (the same stdout and exit status, and no stderr).
+ */
+export interface FusedStep {
+  guard?: { read: ReadStep; stdout: string; exitCode: number };
+  /** Absent: the step is its guard alone. */
+  op?: FirstStep;
+}
+
+/** What a step of runSteps did: its guard held and its command ran (result) or its put was made (error: it failed). */
+export type StepResult = { op: 'exec'; result: ExecResult } | { op: 'put'; error?: Error } | { op: 'guard' };
+
+/** What Transport.runSteps did. */
+export interface StepsRun {
+  steps: Array<StepResult | undefined>;
+  reads: Array<ExecResult | undefined>;
+  stale?: Array<ExecResult | undefined>;
+}
+
 /** How the engine reaches one host. Connection failures throw ConnectionError. */
 export interface Transport {
   readonly host: string;
@@ -96,6 +117,17 @@ export interface Transport {
    * before it). Only transports whose round trips cost something have it (ssh, not local).
    */
   execThen?(first: FirstStep, reads: readonly ReadStep[]): Promise<{ first: ExecResult | undefined; reads: Array<ExecResult | undefined> }>;
+  /** Whether `step` can be an op of runSteps (a command with no stdin or time limit, a put of small text). */
+  canRunInSteps?(step: FirstStep): boolean;
+  /**
+   * Steps one after the other in one round trip, then the reads (as execThen's). A guard that
+   * does not hold stops the run before its op; an op that fails (non-zero exit) stops it after
+   * itself; a run too long for one command line stops before the step that does not fit. The
+   * result of each step the run reached, undefined from where it stopped; the reads' only when
+   * every step ran. When a guard stopped the run, `stale` holds, by step, what that guard's read
+   * and every later guard's read give at that point.
+   */
+  runSteps?(steps: readonly FusedStep[], reads: readonly ReadStep[]): Promise<StepsRun>;
   close(): Promise<void>;
 }
 

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { RawResult } from '../../../src/transport/common.js';
-import { fusedScript, splitFused } from '../../../src/transport/fused.js';
+import { fusedScript, guardExpect, splitFused, splitSteps, stepsScript, type StepLines } from '../../../src/transport/fused.js';
+import { quote as quoteArg } from '../../../src/transport/quote.js';
 
 const NONCE = '0123456789abcdef';
 
@@ -45,5 +46,62 @@ describe('fused command lines', () => {
     const [x, y] = runFused(['printf ok', 'printf half; kill -9 $$']);
     expect(text(x)).toEqual({ exitCode: 0, stdout: 'ok', stderr: '' });
     expect(y).toBeUndefined();
+  });
+});
+
+describe('steps script (fused loop items)', () => {
+  /** Run a steps script in a real sh and split it. */
+  function runSteps(steps: StepLines[], reads: string[] = [], maxLength?: number) {
+    const { script, count } = stepsScript(steps, reads, NONCE, maxLength);
+    const r = spawnSync('sh', ['-c', script]);
+    const split = splitSteps({ exitCode: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, durationMs: 1 }, count + (count === steps.length ? reads.length : 0), NONCE);
+    return { count, steps: split.steps.map(text), stale: split.stale?.map(text) };
+  }
+
+  it('runs each op after its guard, with its own output and status', () => {
+    const got = runSteps(
+      [{ line: "printf 'one'" }, { guard: { line: 'printf facts', expect: guardExpect('facts', 0) }, line: "printf two; printf e >&2" }, { guard: { line: 'exit 3', expect: guardExpect('', 3) } }],
+      ["printf 'read after'"],
+    );
+    expect(got.count).toBe(3);
+    expect(got.steps).toEqual([
+      { exitCode: 0, stdout: 'one', stderr: '' },
+      { exitCode: 0, stdout: 'two', stderr: 'e' },
+      { exitCode: 0, stdout: '', stderr: '' },
+      { exitCode: 0, stdout: 'read after', stderr: '' },
+    ]);
+    expect(got.stale).toBeUndefined();
+  });
+
+  it('stops at a guard that does not hold (other output, status or any stderr) and reads that guard and the later ones again', () => {
+    for (const guard of [
+      { line: 'printf changed', expect: guardExpect('facts', 0) },
+      { line: 'printf facts; exit 1', expect: guardExpect('facts', 0) },
+      { line: 'printf facts; printf warn >&2', expect: guardExpect('facts', 0) },
+    ]) {
+      const got = runSteps([{ line: 'printf a' }, { guard, line: 'printf NOT-RUN' }, { line: 'printf NOT-RUN' }, { guard: { line: 'printf later', expect: guardExpect('later', 0) }, line: 'printf NOT-RUN' }], ['printf NOT-RUN']);
+      expect(got.steps.map((s) => s?.stdout)).toEqual(['a', undefined, undefined, undefined, undefined]);
+      expect(got.stale?.map((s) => s?.stdout)).toEqual([guard.line.includes('changed') ? 'changed' : 'facts', 'later']);
+    }
+  });
+
+  it('stops after an op that fails, with its result', () => {
+    const got = runSteps([{ line: "printf x; echo bad >&2; exit 4" }, { line: 'printf NOT-RUN' }], ['printf NOT-RUN']);
+    expect(got.steps).toEqual([{ exitCode: 4, stdout: 'x', stderr: 'bad\n' }, undefined, undefined]);
+    expect(got.stale).toBeUndefined();
+  });
+
+  it('keeps a guard whose facts have quotes, newlines and no final newline exact', () => {
+    const facts = "it's\n  two lines\n\n";
+    const got = runSteps([{ guard: { line: `printf '%s' ${quoteArg(facts)}`, expect: guardExpect(facts, 0) }, line: 'printf ran' }]);
+    expect(got.steps[0]?.stdout).toBe('ran');
+  });
+
+  it('takes only the steps that fit, and then not the reads', () => {
+    const steps = Array.from({ length: 10 }, (_, i) => ({ line: `printf ${i}` }));
+    const got = runSteps(steps, ['printf read'], 500);
+    expect(got.count).toBeGreaterThan(0);
+    expect(got.count).toBeLessThan(10);
+    expect(got.steps.map((s) => s?.stdout)).toEqual(steps.slice(0, got.count).map((_, i) => String(i)));
   });
 });

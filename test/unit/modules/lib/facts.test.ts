@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { factsArgs, FILE_FACTS_SCRIPT, parseFileFacts, posixCksum } from '../../../../modules/_lib/facts.js';
+import { factsArgs, FILE_FACTS_SCRIPT, parseFileFacts, posixCksum, predictFacts } from '../../../../modules/_lib/facts.js';
 
 describe('file facts', () => {
   it('posixCksum matches cksum(1) (hosts without sha256sum)', () => {
@@ -83,3 +83,42 @@ describe('the facts script in a real sh', () => {
   });
 });
 
+describe('predicting the facts of a missing path once folders are made', () => {
+  it('gives what the script itself prints after the mkdir, for every layout tried', () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'predict-'));
+    try {
+      const read = (p: string) => spawnSync('sh', ['-c', FILE_FACTS_SCRIPT, 'sh', ...factsArgs([p])], { encoding: 'utf8' }).stdout;
+      // [path read, folders there first, folders made after the read]
+      const cases: Array<[string, string[], string[]]> = [
+        ['a/b/c', [], ['a']],
+        ['a/b/c', [], ['a', 'a/b']],
+        ['a/b/c', ['a'], ['a/b']],
+        ['a/b/c/d', [], ['a', 'a/x', 'a/b']],
+        ['a/b', [], ['z', 'z/y']],
+        ['odd name é/x/y', [], ['odd name é']],
+        ['a/b', ['a'], []],
+      ];
+      for (const [n, [rel, before, made]] of cases.entries()) {
+        const base = path.join(root, String(n));
+        mkdirSync(base);
+        for (const d of before) mkdirSync(path.join(base, d), { recursive: true });
+        const p = path.join(base, rel);
+        const args = factsArgs([p]);
+        const was = read(p);
+        const dirs = made.map((d) => path.join(base, d));
+        for (const d of dirs) mkdirSync(d, { recursive: true });
+        expect(predictFacts(args, was, dirs), `${rel} after ${made.join(', ')}`).toBe(read(p));
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('does not guess when a made folder is the path itself or under it, or the path is joined or relative', () => {
+    const out = 'umask 0022\nid uid=0(root) gid=0(root)\npath\nabsent\nancestor_raw /srv\nparent absent\nreal\nend\n';
+    expect(predictFacts(factsArgs(['/srv/a/b']), out, ['/srv/a/b'])).toBeUndefined();
+    expect(predictFacts(factsArgs(['/srv/a/b'], { join: 'x' }), out, ['/srv/a'])).toBeUndefined();
+    expect(predictFacts(factsArgs(['srv/a/b']), out, ['/srv/a'])).toBeUndefined();
+    expect(predictFacts(factsArgs(['/srv/a/b']), out, ['/srv/a'])).toBe(out.replace('parent absent', 'parent dir').replace('ancestor_raw /srv', 'ancestor_raw /srv/a'));
+  });
+});
