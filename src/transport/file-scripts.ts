@@ -18,12 +18,13 @@ export const PUT_VALIDATE_FAILED = 65;
  *   $3 owner ('' = keep the existing file's owner when replacing one)  $4 group (same)
  *   $5 the content's size in bytes: a shorter temp file means the stream was cut (a dropped
  *      connection ends stdin like a normal end, so `cat` alone cannot tell), and the old file
- *      is kept
+ *      is kept (PUT_INLINE_SCRIPT: the content itself)
  *   $6... optional validate argv: run with every argument that is exactly %s replaced by the
  *   temp file's path before the rename; when it exits non-zero the file is left untouched,
  *   its output goes to stderr and the script exits 65 (PUT_VALIDATE_FAILED).
  */
-export const PUT_SCRIPT = `p=$1 mode=$2 owner=$3 group=$4
+function putScript(write: string): string {
+  return `p=$1 mode=$2 owner=$3 group=$4
 case $p in
   */*) dir=\${p%/*}; dir=\${dir:-/} ;;
   *) dir=. ;;
@@ -36,10 +37,7 @@ trap 'exit 141' PIPE
 trap 'exit 130' INT
 trap 'exit 143' TERM
 tmp=$(mktemp "$dir/.$base.XXXXXX") || exit 1
-cat > "$tmp" || exit 1
-got=$(($(wc -c < "$tmp")))
-if [ "$got" -ne "$5" ]; then echo "received $got of $5 bytes: the upload was cut short; $p was left as it was" >&2; exit 1; fi
-shift 5
+${write}shift 5
 if [ $# -gt 0 ]; then
   for a; do shift; if [ "$a" = %s ]; then set -- "$@" "$tmp"; else set -- "$@" "$a"; fi; done
   out=$("$@" 2>&1) || { printf '%s\\n' "$out" >&2; exit ${PUT_VALIDATE_FAILED}; }
@@ -56,6 +54,20 @@ chmod -- "\${mode:-644}" "$tmp" || exit 1
 mv -fT -- "$tmp" "$p" || exit 1
 tmp=
 `;
+}
+
+export const PUT_SCRIPT = putScript(`cat > "$tmp" || exit 1
+got=$(($(wc -c < "$tmp")))
+if [ "$got" -ne "$5" ]; then echo "received $got of $5 bytes: the upload was cut short; $p was left as it was" >&2; exit 1; fi
+`);
+
+/**
+ * PUT_SCRIPT for content given as $5 itself instead of on stdin (a command line arrives whole,
+ * so there is no size to check): written by the shell's own printf, without the cat, wc and
+ * pipe forks of a stream.
+ */
+export const PUT_INLINE_SCRIPT = putScript(`printf '%s' "$5" > "$tmp" || exit 1
+`);
 
 /** A file mode must be a whole number of permission bits. */
 export function checkMode(mode: number | undefined): void {
@@ -111,21 +123,27 @@ export function getCommand(path: string): Command {
 
 /**
  * Longest command line an inline put may make. sshd hands a session's command to the login
- * shell as one argument, which Linux caps at 128 KiB; the margin leaves room for the put script
- * and for one more layer of quoting (a put sent with reads after it, Transport.execThen).
+ * shell as one argument, which Linux caps at 128 KiB; the margin leaves room for one more layer
+ * of quoting (a put sent with reads after it, Transport.execThen, or in a fused script).
  */
 export const INLINE_PUT_MAX_LINE = 48 * 1024;
 
 /**
- * The put's command line with the content written into it (`printf '%s' CONTENT | LINE`), so it
- * needs no stdin and can run in the host's long-lived shell instead of a session of its own.
- * Only text can be so written: undefined for content with a NUL byte or that is not UTF-8 (a
- * shell word holds neither), or too long for {@link INLINE_PUT_MAX_LINE}.
+ * The put with its content as an argument (PUT_INLINE_SCRIPT), so it needs no stdin and can run
+ * in the host's long-lived shell instead of a session of its own. Only text can be so written:
+ * undefined for content with a NUL byte or that is not UTF-8 (a shell word holds neither), or
+ * longer than INLINE_PUT_MAX_LINE (the caller checks its whole line against it too).
  */
-export function inlinePutLine(line: string, data: Buffer): string | undefined {
+export function inlinePutCommand(path: string, opts: { mode?: number; owner?: string; group?: string; validate?: readonly string[] }, data: Buffer): Command | undefined {
   if (data.length > INLINE_PUT_MAX_LINE || data.includes(0)) return undefined;
   const text = data.toString('utf8');
   if (!Buffer.from(text, 'utf8').equals(data)) return undefined;
-  const inline = `printf '%s' ${quote(text)} | ${line}`;
-  return quote(inline).length <= INLINE_PUT_MAX_LINE ? inline : undefined;
+  const args = [...((putCommand(path, opts, data.length) as { args: readonly string[] }).args)];
+  args[4] = text; // the size's place
+  return { script: PUT_INLINE_SCRIPT, args };
+}
+
+/** Whether a command line is short enough for an inline put (see INLINE_PUT_MAX_LINE). */
+export function fitsInline(line: string): boolean {
+  return quote(line).length <= INLINE_PUT_MAX_LINE;
 }

@@ -26,7 +26,7 @@ import type {
 import { ConnectionError } from '../core/errors.js';
 import { checkPut, currentUser, expandTilde, getResult, onAbortOnce, toExecResult, type RawResult } from './common.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from './connection-spec.js';
-import { getCommand, inlinePutLine, putCommand } from './file-scripts.js';
+import { fitsInline, getCommand, inlinePutCommand, putCommand } from './file-scripts.js';
 import {
   appendKnownHost,
   checkHostKey,
@@ -1097,9 +1097,11 @@ export class SshTransport implements Transport {
    */
   private putLine(filePath: string, content: string | Buffer, opts: PutOptions): { line: string; data?: Buffer } {
     const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-    const line = commandLine(putCommand(filePath, opts, data.length), { ...(opts.become ? { become: opts.become } : {}), loginUser: this.user });
-    const inline = this.opts.persistentShell ? inlinePutLine(line, data) : undefined;
-    return inline !== undefined ? { line: inline } : { line, data };
+    const how = { ...(opts.become ? { become: opts.become } : {}), loginUser: this.user };
+    const inline = this.opts.persistentShell ? inlinePutCommand(filePath, opts, data) : undefined;
+    const inlineLine = inline && commandLine(inline, how);
+    if (inlineLine !== undefined && fitsInline(inlineLine)) return { line: inlineLine };
+    return { line: commandLine(putCommand(filePath, opts, data.length), how), data };
   }
 
   private lineOf(cmd: Command, opts: Omit<ExecOptions, 'stdin' | 'signal'>): string {
