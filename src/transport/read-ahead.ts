@@ -211,5 +211,21 @@ function keyOf(r: ReadStep): string {
 
 /** What makes two reads the same read: the command, and who runs it where with what environment. */
 export function readKey(cmd: Command, opts: Omit<ExecOptions, 'stdin' | 'signal' | 'timeoutMs'> = {}): string {
-  return JSON.stringify([cmd, opts.become ? (opts.become.user ?? 'root') : null, opts.cwd ?? null, opts.env ?? null]);
+  // A script stands in by a number: it is kilobytes long and the same few scripts come back.
+  const c = Array.isArray(cmd) ? cmd : [scriptNumber((cmd as { script: string }).script), (cmd as { args?: readonly string[] }).args ?? []];
+  return JSON.stringify([c, opts.become ? (opts.become.user ?? 'root') : null, opts.cwd ?? null, opts.env ?? null]);
+}
+
+const scriptNumbers = new Map<string, number>();
+let lastScriptNumber = 0;
+
+/** A number for each script text; never given to two texts (a full map is emptied, the count goes on). */
+function scriptNumber(script: string): number {
+  let n = scriptNumbers.get(script);
+  if (n === undefined) {
+    if (scriptNumbers.size >= 1024) scriptNumbers.clear();
+    n = ++lastScriptNumber;
+    scriptNumbers.set(script, n);
+  }
+  return n;
 }
