@@ -218,10 +218,16 @@ function fusibleWith(mod: ModuleDefinition<any, any>, params: Record<string, unk
  * round. Returns the outcomes of the items done so (none when the loop cannot be fused), and
  * the round trips made for them not yet counted in one; the rest of the items run one by one.
  */
+/** Whether a loop task's items may be fused (runFusedItems), as far as the task alone tells. */
+function loopFuses(pc: PlayContext, task: Task): boolean {
+  const mod = pc.run.modules.get(task.module);
+  return Boolean(mod?.readsFirst && mod.fusible && !task.delegateTo && !task.runOnce && task.until.length === 0);
+}
+
 async function runFusedItems(pc: PlayContext, task: Task, host: HostState, ref: TaskRef, items: unknown[], coming: readonly Task[]): Promise<{ done: TaskOutcome[]; trips: number }> {
   const none = { done: [], trips: 0 };
   const mod = pc.run.modules.get(task.module);
-  if (items.length < 2 || !mod?.readsFirst || !mod.fusible || task.delegateTo || task.runOnce || task.until.length > 0) return none;
+  if (items.length < 2 || !mod || !loopFuses(pc, task)) return none;
   const steps = items.map((_, i) => ({ task, vars: itemVars(pc, task, host, items, i) }));
   const pooled = pc.run.transportFor(host.name, connectionVars(pc, steps[0]!.vars));
   if (!(pooled instanceof ReadAhead) || !pooled.fuses) return none;
@@ -304,7 +310,7 @@ async function runFusedItems(pc: PlayContext, task: Task, host: HostState, ref: 
       fusedSteps.push(...own);
     }
     // What the tasks after the loop read rides along, as with any command.
-    pooled.expect(await guessReads(pc, host, comingSteps(pc, host, coming)));
+    await expectAhead(pc, host, pooled, comingSteps(pc, host, coming));
     const ran = await pooled.runSteps(fusedSteps, []);
     trips++;
     let failed = false;
@@ -358,6 +364,15 @@ function itemVars(pc: PlayContext, task: Task, host: HostState, items: unknown[]
  */
 const READ_AHEAD_STEPS = 2;
 
+/** Items of a coming fused loop whose reads are carried together (its first round reads them all at once). */
+const FUSED_AHEAD_STEPS = 16;
+
+/** Expect the coming steps' reads: the next one, or all of a coming fused loop's (more steps than READ_AHEAD_STEPS). */
+async function expectAhead(pc: PlayContext, host: HostState, pooled: ReadAhead, steps: readonly ComingStep[]): Promise<void> {
+  const reads = await guessReads(pc, host, steps);
+  pooled.expect(reads, steps.length > READ_AHEAD_STEPS ? reads.length : undefined);
+}
+
 /**
  * `first` (the rest of the current loop), then the steps of the tasks scheduled after the
  * current one on this host, with the variables they would see now: at most READ_AHEAD_STEPS.
@@ -372,7 +387,10 @@ function comingSteps(pc: PlayContext, host: HostState, coming: readonly Task[], 
         continue;
       }
       const items = loopItems(t.loop, taskVars(pc, t, host), t, pc.run.playbook.dir);
-      for (let i = 0; i < items.length && out.length < READ_AHEAD_STEPS; i++) out.push({ task: t, vars: itemVars(pc, t, host, items, i) });
+      // A fused loop next reads all its items' facts at once: all of them are carried (see expectAhead).
+      const all = out.length === 0 && loopFuses(pc, t) ? Math.min(items.length, FUSED_AHEAD_STEPS) : READ_AHEAD_STEPS;
+      for (let i = 0; i < items.length && out.length < all; i++) out.push({ task: t, vars: itemVars(pc, t, host, items, i) });
+      if (all > READ_AHEAD_STEPS) break;
     } catch {
       // its loop cannot be known yet
     }
@@ -525,7 +543,7 @@ async function runOnce(pc: PlayContext, task: Task, host: HostState, vars: Vars,
   });
   // What the host's next tasks will read rides along with this task's commands (not when this
   // one goes to another host: those reads are the host's own).
-  if (pooled instanceof ReadAhead && ahead && targetName === host.name) pooled.expect(await guessReads(pc, host, ahead()));
+  if (pooled instanceof ReadAhead && ahead && targetName === host.name) await expectAhead(pc, host, pooled, ahead());
 
   const attempts = task.until.length > 0 ? Math.max(1, (task.retries ?? 3) + 1) : 1;
   let outcome!: TaskOutcome;

@@ -18,6 +18,7 @@ export class ReadAhead implements Transport {
   private wanted: ReadStep[] = [];
   /** Bumped by every change: reads that were in flight across one are not kept. */
   private generation = 0;
+  private carryNow: number;
 
   constructor(
     readonly inner: Transport,
@@ -31,11 +32,13 @@ export class ReadAhead implements Transport {
     private readonly carry = 1,
   ) {
     this.host = inner.host;
+    this.carryNow = carry;
   }
 
-  /** The reads the coming tasks will probably make, replacing the last guess. */
-  expect(reads: readonly ReadStep[]): void {
+  /** The reads the coming tasks will probably make, replacing the last guess; `carry`: how many to send with one command this time (default the constructor's). */
+  expect(reads: readonly ReadStep[], carry?: number): void {
     const seen = new Set<string>();
+    this.carryNow = carry ?? this.carry;
     this.wanted = [];
     for (const r of reads) {
       const key = keyOf(r);
@@ -184,7 +187,7 @@ export class ReadAhead implements Transport {
    * reads is read after the current task's last change.
    */
   private takeWanted(): ReadStep[] {
-    return this.wanted.filter((r) => !this.fresh(keyOf(r))).slice(0, this.carry);
+    return this.wanted.filter((r) => !this.fresh(keyOf(r))).slice(0, this.carryNow);
   }
 
   private keep(reads: readonly ReadStep[], got: Array<ExecResult | undefined>, gen: number): void {
