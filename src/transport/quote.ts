@@ -24,25 +24,10 @@ export function assertEnvName(k: string): void {
  */
 export function quote(arg: string): string {
   if (typeof arg !== 'string') throw new TypeError(`cannot quote a ${typeof arg}: every argument must be a string`);
-  const long = arg.length >= LONG_WORD;
-  const known = long ? quotedLong.get(arg) : undefined;
-  if (known !== undefined) return known;
   if (arg.includes('\0')) throw new TypeError(`an argument cannot contain a NUL byte: ${JSON.stringify(arg)}`);
   if (SAFE_WORD.test(arg)) return arg;
-  const quoted = `'${arg.replace(/'/g, `'\\''`)}'`;
-  if (long) {
-    if (quotedLong.size >= 64) quotedLong.clear();
-    quotedLong.set(arg, quoted);
-  }
-  return quoted;
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
 }
-
-/**
- * Quoted long words, by word: the modules' scripts (kilobytes each, the same text every task)
- * are quoted once, not once per command. Few, so the map is simply emptied when full.
- */
-const quotedLong = new Map<string, string>();
-const LONG_WORD = 512;
 
 /** Quote each argument and join them with spaces. */
 export function quoteArgv(argv: readonly string[]): string {
