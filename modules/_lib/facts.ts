@@ -100,7 +100,8 @@ stl() { stat -L -c '%f %u %g %U %G %s' -- "$1" 2>/dev/null || stat -L -f '%Xp %u
 # One id and one umask, printed straight out (a $(…) is one more fork): every fork costs a
 # host a millisecond or two, and this runs per task.
 printf 'umask '; umask
-printf 'id '; id
+# $rb_me: the long-lived shell's own id, taken once (a read through sudo runs id itself).
+if [ -n "\${rb_me-}" ]; then printf 'id %s\\n' "$rb_me"; else printf 'id '; id; fi
 for p in "$@"; do
   printf 'path\\n'
   if [ -n "$join" ] && [ -d "$p" ]; then
@@ -183,7 +184,7 @@ export async function gatherFileFacts(
 ): Promise<FileFacts> {
   const args = factsArgs(paths, opts);
   // A read: it may come back with an earlier command's round trip.
-  const r = await ctx.run({ script: FILE_FACTS_SCRIPT, args }, { read: true });
+  const r = await ctx.run({ script: FILE_FACTS_SCRIPT, args, inline: true }, { read: true });
   if (r.exitCode !== 0) {
     throw new CommandError(ctx.host, `read facts of ${paths.join(', ')}`, r.exitCode, r.stderr, 'cannot read file facts');
   }

@@ -12,7 +12,7 @@ export async function runScript(
   script: string,
   args: readonly string[],
 ): Promise<ExecResult> {
-  const r = await ctx.run({ script, args });
+  const r = await ctx.run({ script, args, inline: true });
   if (r.exitCode !== 0) throw new CommandError(ctx.host, what, r.exitCode, r.stderr, `cannot ${what}`);
   return r;
 }

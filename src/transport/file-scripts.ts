@@ -19,9 +19,14 @@ export const PUT_VALIDATE_FAILED = 65;
  *   $5 the content's size in bytes: a shorter temp file means the stream was cut (a dropped
  *      connection ends stdin like a normal end, so `cat` alone cannot tell), and the old file
  *      is kept (PUT_INLINE_SCRIPT: the content itself)
- *   $6... optional validate argv: run with every argument that is exactly %s replaced by the
+ *   $6 the temp file's name suffix, random (`.NAME.SUFFIX` beside the file): made with
+ *      noclobber, which creates exclusively (O_EXCL), as mktemp would, without its fork
+ *   $7 the umask that creates a new file with exactly the mode ('' = none can: chmod it)
+ *   $8... optional validate argv: run with every argument that is exactly %s replaced by the
  *   temp file's path before the rename; when it exits non-zero the file is left untouched,
  *   its output goes to stderr and the script exits 65 (PUT_VALIDATE_FAILED).
+ * A new file whose mode a umask can give (no execute or special bits, no validate command that
+ * could create files of its own under that umask) is created with it and needs no chmod.
  */
 function putScript(write: string): string {
   return `p=$1 mode=$2 owner=$3 group=$4
@@ -36,13 +41,20 @@ trap 'exit 129' HUP
 trap 'exit 141' PIPE
 trap 'exit 130' INT
 trap 'exit 143' TERM
-tmp=$(mktemp "$dir/.$base.XXXXXX") || exit 1
-${write}shift 5
+fresh=
+if [ -n "$7" ] && [ ! -e "$p" ]; then umask "$7" || exit 1; fresh=1; fi
+t="$dir/.$base.$6"
+set -C
+: > "$t" || exit 1
+set +C
+tmp=$t
+${write}shift 7
 if [ $# -gt 0 ]; then
   for a; do shift; if [ "$a" = %s ]; then set -- "$@" "$tmp"; else set -- "$@" "$a"; fi; done
   out=$("$@" 2>&1) || { printf '%s\\n' "$out" >&2; exit ${PUT_VALIDATE_FAILED}; }
 fi
 if [ -e "$p" ]; then
+  fresh=
   info=$(stat -L -c '%a %u %g' -- "$p" "$tmp") || exit 1
   set -- $info
   [ -n "$mode" ] || mode=$1
@@ -50,7 +62,7 @@ if [ -e "$p" ]; then
   if [ -z "$group" ] && [ "$3" != "$6" ]; then chgrp -- "$3" "$tmp" 2>/dev/null || :; fi
 fi
 if [ -n "$owner$group" ]; then chown -- "$owner\${group:+:$group}" "$tmp" || exit 1; fi
-chmod -- "\${mode:-644}" "$tmp" || exit 1
+if [ -z "$fresh" ]; then chmod -- "\${mode:-644}" "$tmp" || exit 1; fi
 mv -fT -- "$tmp" "$p" || exit 1
 tmp=
 `;
@@ -83,15 +95,29 @@ export function checkValidate(validate: readonly string[] | undefined): void {
   }
 }
 
+/** A temp file name suffix must be a plain word (the transport makes it random). */
+function checkTemp(temp: string): void {
+  if (!/^[A-Za-z0-9]{6,}$/.test(temp)) throw new TypeError(`invalid temp file suffix: ${JSON.stringify(temp)}`);
+}
+
+/** The umask that creates a file with exactly `mode` (from 0666), or '' when none can. */
+export function createUmask(mode: number): string {
+  if ((mode & ~0o666) !== 0) return '';
+  return (~mode & 0o777).toString(8).padStart(4, '0');
+}
+
 export function putCommand(
   path: string,
   opts: { mode?: number; owner?: string; group?: string; validate?: readonly string[] },
   size: number,
+  temp: string,
 ): Command {
   checkMode(opts.mode);
   checkValidate(opts.validate);
+  checkTemp(temp);
   const mode = opts.mode === undefined ? '' : opts.mode.toString(8).padStart(4, '0');
-  return { script: PUT_SCRIPT, args: [path, mode, opts.owner ?? '', opts.group ?? '', String(size), ...(opts.validate ?? [])] };
+  const umask = opts.validate ? '' : createUmask(opts.mode ?? 0o644);
+  return { script: PUT_SCRIPT, args: [path, mode, opts.owner ?? '', opts.group ?? '', String(size), temp, umask, ...(opts.validate ?? [])], inline: true };
 }
 
 /** Exit status of the get script when the file does not exist. */
@@ -118,7 +144,7 @@ exit ${GET_MISSING}
 `;
 
 export function getCommand(path: string): Command {
-  return { script: GET_SCRIPT, args: [path] };
+  return { script: GET_SCRIPT, args: [path], inline: true };
 }
 
 /**
@@ -134,13 +160,13 @@ export const INLINE_PUT_MAX_LINE = 48 * 1024;
  * undefined for content with a NUL byte or that is not UTF-8 (a shell word holds neither), or
  * longer than INLINE_PUT_MAX_LINE (the caller checks its whole line against it too).
  */
-export function inlinePutCommand(path: string, opts: { mode?: number; owner?: string; group?: string; validate?: readonly string[] }, data: Buffer): Command | undefined {
+export function inlinePutCommand(path: string, opts: { mode?: number; owner?: string; group?: string; validate?: readonly string[] }, data: Buffer, temp: string): Command | undefined {
   if (data.length > INLINE_PUT_MAX_LINE || data.includes(0)) return undefined;
   const text = data.toString('utf8');
   if (!Buffer.from(text, 'utf8').equals(data)) return undefined;
-  const args = [...((putCommand(path, opts, data.length) as { args: readonly string[] }).args)];
+  const args = [...((putCommand(path, opts, data.length, temp) as { args: readonly string[] }).args)];
   args[4] = text; // the size's place
-  return { script: PUT_INLINE_SCRIPT, args };
+  return { script: PUT_INLINE_SCRIPT, args, inline: true };
 }
 
 /** Whether a command line is short enough for an inline put (see INLINE_PUT_MAX_LINE). */

@@ -10,7 +10,7 @@ import { ReadAhead } from './read-ahead.js';
 export type * from './types.js';
 export { connectionSpecFromVars, parseSshArgs } from './connection-spec.js';
 export { LocalTransport } from './local.js';
-export { commandArgv, commandLine, quote, quoteArgv } from './quote.js';
+export { commandArgv, commandLine, quote, quoteArgv, shellLine } from './quote.js';
 export { SshTransport, type SshTransportOptions } from './ssh.js';
 export { fingerprint } from './known-hosts.js';
 export { DEFAULT_HANDSHAKES_PER_ENDPOINT, HandshakePacer, sharedHandshakePacer } from './pacer.js';

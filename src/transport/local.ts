@@ -163,7 +163,7 @@ export class LocalTransport implements Transport {
     const user = becomeUser(opts.become, this.user);
     const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
     if (user !== undefined || opts.validate) {
-      const argv = commandArgv(putCommand(filePath, opts, data.length), { become: opts.become, loginUser: this.user });
+      const argv = commandArgv(putCommand(filePath, opts, data.length, randomBytes(6).toString('hex')), { become: opts.become, loginUser: this.user });
       checkPut(this.host, filePath, await this.spawnRun(argv, { stdin: data }), opts.validate);
       return;
     }

@@ -83,7 +83,7 @@ export function baseArgv(cmd: Command): string[] {
   return [...(cmd as readonly string[])];
 }
 
-export function isScript(cmd: Command): cmd is { readonly script: string; readonly args?: readonly string[] } {
+export function isScript(cmd: Command): cmd is { readonly script: string; readonly args?: readonly string[]; readonly inline?: boolean } {
   return !Array.isArray(cmd) && typeof cmd === 'object' && cmd !== null && 'script' in cmd;
 }
 
@@ -137,4 +137,29 @@ export function commandLine(cmd: Command, opts: CommandLineOptions = {}): string
     return `cd -- ${quote(opts.cwd)} && exec ${quoteArgv(rest)}`;
   }
   return `exec ${quoteArgv(commandArgv(cmd, opts))}`;
+}
+
+/**
+ * The command as text for a POSIX sh that runbook started (the host's long-lived shell, a fused
+ * script), where it runs in a subshell of its own: an inline script with nothing around it
+ * (no become, time limit, cwd or env) becomes `set -- ARGS` and the script itself, which costs
+ * the host no exec; anything else is its {@link commandLine}.
+ *
+ *   {script: 'echo "$1"', args: [x], inline: true} → set -- x⏎echo "$1"⏎
+ */
+export function shellLine(cmd: Command, opts: CommandLineOptions = {}): string {
+  if (
+    isScript(cmd) &&
+    cmd.inline === true &&
+    becomeUser(opts.become, opts.loginUser) === undefined &&
+    opts.timeoutMs === undefined &&
+    opts.cwd === undefined &&
+    (opts.env === undefined || Object.keys(opts.env).length === 0)
+  ) {
+    if (typeof cmd.script !== 'string') throw new TypeError('a script command needs a string `script`');
+    const args = cmd.args ?? [];
+    // Ends with a newline, so a `)` put after it is never part of a comment or here-document.
+    return `set --${args.length > 0 ? ` ${quoteArgv(args)}` : ''}\n${cmd.script}${cmd.script.endsWith('\n') ? '' : '\n'}`;
+  }
+  return commandLine(cmd, opts);
 }

@@ -41,7 +41,10 @@ export class RemoteShell {
     private readonly stream: ShellChannel,
     /** What a command still running when the shell ends is rejected with. */
     private readonly lost: () => Error,
+    /** Shell text run once, in the shell itself, before any command (it must print nothing). */
+    init?: string,
   ) {
+    if (init !== undefined) stream.write(`${init}\n`);
     stream.on('data', (d: Buffer) => {
       this.out.push(d);
       this.check();

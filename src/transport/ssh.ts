@@ -8,6 +8,7 @@
  * toward that limit. Every client, socket and channel has an 'error' handler: a host that
  * goes away becomes a ConnectionError, never an uncaught exception.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -40,7 +41,7 @@ import {
 } from './known-hosts.js';
 import { fusedNonce, fusedScript, guardExpect, splitFused, splitSteps, stepsScript, type StepLines } from './fused.js';
 import { RemoteShell } from './remote-shell.js';
-import { commandLine, KILL_AFTER_S, quote } from './quote.js';
+import { commandLine, KILL_AFTER_S, quote, shellLine, type CommandLineOptions } from './quote.js';
 import { HandshakePacer, sharedHandshakePacer } from './pacer.js';
 import { loadSshConfig } from './ssh-config.js';
 import type {
@@ -157,6 +158,24 @@ const DEFAULT_KEYS = ['id_ed25519', 'id_rsa', 'id_ecdsa'];
  * long-lived shell is busy).
  */
 const MAX_STEPS_SCRIPT = 100_000;
+
+/**
+ * What the long-lived shell runs first: who it is, once, for the file facts script (it prints
+ * `$rb_me` instead of running `id` for every read). The shell's identity cannot change while it
+ * lives, and the variable is not exported, so a read run through sudo runs `id` itself.
+ */
+const SHELL_INIT = 'rb_me=$(id 2>/dev/null)';
+
+/** A command's text for a session of its own (the login shell runs it) and for the long-lived sh. */
+interface LineChoice {
+  login: () => string;
+  sh: () => string;
+}
+
+/** The unguessable part of a put's temp file name (the put script creates it exclusively). */
+function tempSuffix(): string {
+  return randomBytes(6).toString('hex');
+}
 
 
 /** `[user@]host[:port]`, `[user@][v6addr]:port` or `ssh://[user@]host[:port]`. */
@@ -980,13 +999,13 @@ export class SshTransport implements Transport {
    * Run a command line in the host's long-lived shell when it can carry it (no stdin, no time
    * limit) and is free; in a session of its own otherwise.
    */
-  private async runLine(line: string, opts: { stdin?: string | Buffer; timeoutMs?: number; signal?: AbortSignal; ownSession?: boolean }): Promise<RawResult> {
+  private async runLine(line: string | LineChoice, opts: { stdin?: string | Buffer; timeoutMs?: number; signal?: AbortSignal; ownSession?: boolean }): Promise<RawResult> {
     const { ownSession, ...runOpts } = opts;
     if (this.opts.persistentShell && !ownSession && (opts.stdin === undefined || opts.stdin.length === 0) && opts.timeoutMs === undefined) {
       const shell = this.shell?.idle ? this.shell : this.shell?.open ? undefined : await this.openShell();
-      if (shell?.idle) return shell.run(line, opts.signal);
+      if (shell?.idle) return shell.run(typeof line === 'string' ? line : line.sh(), opts.signal);
     }
-    return this.run(line, runOpts);
+    return this.run(typeof line === 'string' ? line : line.login(), runOpts);
   }
 
   /** The host's shell, opened once (again after it ended); undefined when it cannot be had. */
@@ -996,8 +1015,10 @@ export class SshTransport implements Transport {
       this.openExec('exec sh', undefined, (stream, conn) => {
         // The shell holds its channel slot for as long as it lives.
         stream.on('close', () => this.release(conn));
-        this.shell = new RemoteShell(stream, () =>
-          new ConnectionError(this.host, `connection lost while a command was running${conn.closed ? '' : ' (its shell session ended)'}`),
+        this.shell = new RemoteShell(
+          stream,
+          () => new ConnectionError(this.host, `connection lost while a command was running${conn.closed ? '' : ' (its shell session ended)'}`),
+          SHELL_INIT,
         );
         resolve(this.shell);
       }).catch(() => resolve(undefined));
@@ -1008,7 +1029,7 @@ export class SshTransport implements Transport {
   }
 
   async exec(cmd: Command, opts: ExecOptions = {}): Promise<ExecResult> {
-    const line = this.lineOf(cmd, opts);
+    const line = { login: () => this.lineOf(cmd, opts), sh: () => this.shLineOf(cmd, opts) };
     const r = await this.runLine(line, {
       ...(opts.ownSession ? { ownSession: true } : {}),
       ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
@@ -1019,23 +1040,27 @@ export class SshTransport implements Transport {
   }
 
   async execThen(first: FirstStep, reads: readonly ReadStep[]): Promise<{ first: ExecResult | undefined; reads: Array<ExecResult | undefined> }> {
-    const readLines = reads.map((r) => this.lineOf(r.cmd, r.opts ?? {}));
+    // The lines run inside the fused script, which is always sh.
+    const readLines = reads.map((r) => this.shLineOf(r.cmd, r.opts ?? {}));
     let firstLine: string;
     let stdin: string | Buffer | undefined;
     let signal: AbortSignal | undefined;
     let timeoutMs: number | undefined;
     if (first.op === 'exec') {
       const o = first.opts ?? {};
-      firstLine = this.lineOf(first.cmd, o);
+      firstLine = this.shLineOf(first.cmd, o);
       stdin = o.stdin;
       signal = o.signal;
       timeoutMs = o.timeoutMs;
     } else {
-      ({ line: firstLine, data: stdin } = this.putLine(first.path, first.content, first.opts ?? {}));
+      const put = this.putLine(first.path, first.content, first.opts ?? {});
+      firstLine = put.shLine;
+      stdin = put.data;
     }
     const nonce = fusedNonce();
+    const script = fusedScript([firstLine, ...readLines], nonce);
     // In sh whatever the login shell is: the script uses $? and printf.
-    const line = `exec sh -c ${quote(fusedScript([firstLine, ...readLines], nonce))}`;
+    const line = { login: () => `exec sh -c ${quote(script)}`, sh: () => script };
     const ownSession = first.op === 'exec' && first.opts?.ownSession === true;
     const raw = await this.runLine(line, { ownSession, ...(stdin !== undefined ? { stdin } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(signal ? { signal } : {}) });
     const [head, ...rest] = splitFused(raw, reads.length + 1, nonce);
@@ -1054,14 +1079,14 @@ export class SshTransport implements Transport {
     const lines: StepLines[] = steps.map((st) => {
       const op = st.op;
       if (op && !this.canRunInSteps(op)) throw new TypeError('a step with stdin, a time limit or its own session cannot be fused');
-      const line = op === undefined ? undefined : op.op === 'exec' ? this.lineOf(op.cmd, op.opts ?? {}) : this.putLine(op.path, op.content, op.opts ?? {}).line;
-      const guard = st.guard && { line: this.lineOf(st.guard.read.cmd, st.guard.read.opts ?? {}), expect: guardExpect(st.guard.stdout, st.guard.exitCode) };
+      const line = op === undefined ? undefined : op.op === 'exec' ? this.shLineOf(op.cmd, op.opts ?? {}) : this.putLine(op.path, op.content, op.opts ?? {}).shLine;
+      const guard = st.guard && { line: this.shLineOf(st.guard.read.cmd, st.guard.read.opts ?? {}), expect: guardExpect(st.guard.stdout, st.guard.exitCode) };
       return { ...(guard ? { guard } : {}), ...(line !== undefined ? { line } : {}) };
     });
     const nonce = fusedNonce();
-    const { script, count } = stepsScript(lines, reads.map((r) => this.lineOf(r.cmd, r.opts ?? {})), nonce, MAX_STEPS_SCRIPT);
+    const { script, count } = stepsScript(lines, reads.map((r) => this.shLineOf(r.cmd, r.opts ?? {})), nonce, MAX_STEPS_SCRIPT);
     const signal = steps.map((st) => (st.op?.op === 'exec' ? st.op.opts?.signal : undefined)).find((x) => x !== undefined);
-    const raw = await this.runLine(`exec sh -c ${quote(script)}`, signal ? { signal } : {});
+    const raw = await this.runLine({ login: () => `exec sh -c ${quote(script)}`, sh: () => script }, signal ? { signal } : {});
     const carried = count === steps.length ? reads.length : 0;
     const split = splitSteps(raw, count + carried, nonce);
     const out = steps.map((st, i): StepResult | undefined => {
@@ -1095,37 +1120,46 @@ export class SshTransport implements Transport {
    * The put script's line for `path` and the bytes it reads on stdin; with the long-lived shell,
    * small text content is written into the line instead (no stdin: it runs in the shell).
    */
-  private putLine(filePath: string, content: string | Buffer, opts: PutOptions): { line: string; data?: Buffer } {
+  private putLine(filePath: string, content: string | Buffer, opts: PutOptions): { line: string; shLine: string; data?: Buffer } {
     const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
     const how = { ...(opts.become ? { become: opts.become } : {}), loginUser: this.user };
-    const inline = this.opts.persistentShell ? inlinePutCommand(filePath, opts, data) : undefined;
+    const temp = tempSuffix();
+    const inline = this.opts.persistentShell ? inlinePutCommand(filePath, opts, data, temp) : undefined;
     const inlineLine = inline && commandLine(inline, how);
-    if (inlineLine !== undefined && fitsInline(inlineLine)) return { line: inlineLine };
-    return { line: commandLine(putCommand(filePath, opts, data.length), how), data };
+    if (inlineLine !== undefined && fitsInline(inlineLine)) return { line: inlineLine, shLine: shellLine(inline!, how) };
+    const cmd = putCommand(filePath, opts, data.length, temp);
+    return { line: commandLine(cmd, how), shLine: shellLine(cmd, how), data };
   }
 
   private lineOf(cmd: Command, opts: Omit<ExecOptions, 'stdin' | 'signal'>): string {
-    return commandLine(cmd, {
+    return commandLine(cmd, this.lineOptions(opts));
+  }
+
+  /** The command as text for a sh that runbook started (shellLine). */
+  private shLineOf(cmd: Command, opts: Omit<ExecOptions, 'stdin' | 'signal'>): string {
+    return shellLine(cmd, this.lineOptions(opts));
+  }
+
+  private lineOptions(opts: Omit<ExecOptions, 'stdin' | 'signal'>): CommandLineOptions {
+    return {
       ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
       ...(opts.env ? { env: opts.env } : {}),
       ...(opts.become ? { become: opts.become } : {}),
       ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
       loginUser: this.user,
-    });
+    };
   }
 
   async put(filePath: string, content: string | Buffer, opts: PutOptions = {}): Promise<void> {
-    const { line, data } = this.putLine(filePath, content, opts);
-    const r = await this.runLine(line, data ? { stdin: data } : {});
+    const { line, shLine, data } = this.putLine(filePath, content, opts);
+    const r = await this.runLine({ login: () => line, sh: () => shLine }, data ? { stdin: data } : {});
     checkPut(this.host, filePath, r, opts.validate);
   }
 
   async get(filePath: string, opts: GetOptions = {}): Promise<Buffer | null> {
-    const line = commandLine(getCommand(filePath), {
-      ...(opts.become ? { become: opts.become } : {}),
-      loginUser: this.user,
-    });
-    return getResult(this.host, filePath, await this.runLine(line, {}));
+    const cmd = getCommand(filePath);
+    const how = { ...(opts.become ? { become: opts.become } : {}), loginUser: this.user };
+    return getResult(this.host, filePath, await this.runLine({ login: () => commandLine(cmd, how), sh: () => shellLine(cmd, how) }, {}));
   }
 
   async forwardUnixSocket(socketPath: string): Promise<Duplex> {

@@ -9,8 +9,12 @@ export interface Become {
 /**
  * What to run: an argv array (each element arrives byte-exact, quoted by the transport alone)
  * or a POSIX sh script (run as `sh -c SCRIPT`; the script itself is passed byte-exact).
+ * `inline` marks a script of runbook's own (fixed text, values only as arguments, parses alone,
+ * no use of $0): where it would run in a POSIX sh that runbook started anyway, it runs there in a
+ * subshell instead of a `sh -c` of its own, which saves the host an exec per command. A user's
+ * script is never inline.
  */
-export type Command = readonly string[] | { readonly script: string; readonly args?: readonly string[] };
+export type Command = readonly string[] | { readonly script: string; readonly args?: readonly string[]; readonly inline?: boolean };
 
 export interface ExecOptions {
   stdin?: string | Buffer;

@@ -14,6 +14,7 @@ import { TransportPool, createTransport } from '../../src/transport/index.js';
 import { SshTransport } from '../../src/transport/ssh.js';
 import type { ConnectionSpec, Transport } from '../../src/transport/types.js';
 import { CORPUS } from '../unit/transport/corpus.js';
+import { FILE_FACTS_SCRIPT, factsArgs } from '../../modules/_lib/facts.js';
 
 const fleet: Fleet = inject('fleet');
 const [h1, h2] = fleet.hosts as [FleetHost, FleetHost];
@@ -151,6 +152,27 @@ describe('ssh exec', () => {
     expect(self.stdout).toBe('none\n');
     const rootSelf = await root.exec({ script: 'echo "${SUDO_USER-none}"' }, { become: {} });
     expect(rootSelf.stdout).toBe('none\n');
+  });
+
+  it('runs its own scripts inline in the long-lived shell, where the file facts know who is asking without `id`', async () => {
+    const idLine = (out: string) => out.split('\n').find((l) => l.startsWith('id '));
+    const facts = { script: FILE_FACTS_SCRIPT, args: factsArgs(['/etc/hostname']), inline: true } as const;
+    const who = (await deploy.exec(['id'])).stdout.trim();
+    // In the shell (no exec of its own: $0 of the shell, its unexported variables seen).
+    expect((await deploy.exec({ script: 'echo "$0 ${rb_me:+set} $#:$1"', args: ['a b'], inline: true })).stdout).toBe('sh set 1:a b\n');
+    expect((await deploy.exec({ script: 'echo "${rb_me:-unset}"' })).stdout).toBe('unset\n');
+    expect(idLine((await deploy.exec(facts)).stdout)).toBe(`id ${who}`);
+    // Through sudo the script runs in a sh of its own and asks `id` itself.
+    expect(idLine((await deploy.exec(facts, { become: {} })).stdout)).toMatch(/^id uid=0\(root\) gid=0\(root\)/);
+    expect(idLine((await deploy.exec(facts, { become: { user: 'nobody' } })).stdout)).toMatch(/^id uid=\d+\(nobody\)/);
+    // Fused with reads, in a session of its own (stdin given), the same answers.
+    const fused = await deploy.execThen({ op: 'exec', cmd: ['cat'], opts: { stdin: 'in\n' } }, [{ cmd: facts }, { cmd: facts, opts: { become: {} } }]);
+    expect(fused.first?.stdout).toBe('in\n');
+    expect(idLine(fused.reads[0]!.stdout)).toBe(`id ${who}`);
+    expect(idLine(fused.reads[1]!.stdout)).toMatch(/^id uid=0\(root\)/);
+    const inShell = await deploy.execThen({ op: 'exec', cmd: { script: 'echo "${rb_me:+set}"', inline: true } }, [{ cmd: facts }]);
+    expect(inShell.first?.stdout).toBe('set\n');
+    expect(idLine(inShell.reads[0]!.stdout)).toBe(`id ${who}`);
   });
 
   it('times out: the host ends the command and the result says SIGTERM', async () => {

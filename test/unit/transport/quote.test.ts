@@ -3,7 +3,7 @@ import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { commandArgv, commandLine, quote, quoteArgv, timeoutArgv } from '../../../src/transport/quote.js';
+import { commandArgv, commandLine, quote, quoteArgv, shellLine, timeoutArgv } from '../../../src/transport/quote.js';
 import { CORPUS } from './corpus.js';
 
 /** Run a command string the way sshd does: the login shell's `-c`. */
@@ -125,5 +125,30 @@ describe('quote', () => {
 
   it('rejects empty commands', () => {
     expect(() => commandLine([])).toThrow(/at least one/);
+  });
+});
+
+describe('shellLine', () => {
+  const own = { script: 'printf "%s|" "$@"; echo "$#"', args: ["it's", 'two words', '$HOME'], inline: true } as const;
+
+  it('runs an inline script in place, with its arguments set first', () => {
+    expect(shellLine(own)).toBe(`set -- 'it'\\''s' 'two words' '$HOME'\nprintf "%s|" "$@"; echo "$#"\n`);
+    expect(shellLine({ script: 'echo x\n', inline: true })).toBe('set --\necho x\n');
+    // the same output as its sh -c form, inside a subshell of a real sh
+    const inSh = execFileSync('sh', ['-c', `set -- outer; (${shellLine(own)}) </dev/null`], { encoding: 'utf8' });
+    const alone = execFileSync('sh', ['-c', commandLine(own)], { encoding: 'utf8' });
+    expect(inSh).toBe("it's|two words|$HOME|3\n");
+    expect(inSh).toBe(alone);
+  });
+
+  it('keeps the sh -c form for a user’s script and for anything wrapped', () => {
+    const user = { script: 'echo "$1"', args: ['x'] };
+    expect(shellLine(user)).toBe(commandLine(user));
+    expect(shellLine(own, { become: { user: 'deploy' }, loginUser: 'ops' })).toBe(commandLine(own, { become: { user: 'deploy' }, loginUser: 'ops' }));
+    expect(shellLine(own, { timeoutMs: 1000 })).toBe(commandLine(own, { timeoutMs: 1000 }));
+    expect(shellLine(own, { cwd: '/srv' })).toBe(commandLine(own, { cwd: '/srv' }));
+    expect(shellLine(own, { env: { A: '1' } })).toBe(commandLine(own, { env: { A: '1' } }));
+    expect(shellLine(own, { become: { user: 'ops' }, loginUser: 'ops' }).startsWith('set -- ')).toBe(true);
+    expect(shellLine(['ls', '-l'])).toBe('exec ls -l');
   });
 });

@@ -219,7 +219,7 @@ describe('put script: a stream cut short', () => {
     writeFileSync(p, 'old\n');
     let err: { status: number; stderr: Buffer } | undefined;
     try {
-      execFileSync('sh', ['-c', PUT_SCRIPT, 'sh', p, '', '', '', '100'], { input: 'only ten b', stdio: 'pipe' });
+      execFileSync('sh', ['-c', PUT_SCRIPT, 'sh', p, '', '', '', '100', 'a1b2c3', '0133'], { input: 'only ten b', stdio: 'pipe' });
     } catch (e) {
       err = e as { status: number; stderr: Buffer };
     }
@@ -235,13 +235,14 @@ describe('put validate hook', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'rb-validate-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('passes the validate argv after the five put arguments', () => {
-    expect(putCommand('/etc/x', { validate: ['visudo', '-cf', '%s'] }, 12)).toEqual({
+  it('passes the validate argv after the seven put arguments', () => {
+    expect(putCommand('/etc/x', { validate: ['visudo', '-cf', '%s'] }, 12, 'a1b2c3')).toEqual({
       script: PUT_SCRIPT,
-      args: ['/etc/x', '', '', '', '12', 'visudo', '-cf', '%s'],
+      args: ['/etc/x', '', '', '', '12', 'a1b2c3', '', 'visudo', '-cf', '%s'],
+      inline: true,
     });
-    expect(() => putCommand('/etc/x', { validate: ['true'] }, 0)).toThrow(/exactly %s/);
-    expect(() => putCommand('/etc/x', { validate: [] }, 0)).toThrow(/exactly %s/);
+    expect(() => putCommand('/etc/x', { validate: ['true'] }, 0, 'a1b2c3')).toThrow(/exactly %s/);
+    expect(() => putCommand('/etc/x', { validate: [] }, 0, 'a1b2c3')).toThrow(/exactly %s/);
   });
 
   it('the script validates the temp file before the rename and keeps the old file on rejection', () => {
@@ -249,7 +250,7 @@ describe('put validate hook', () => {
     writeFileSync(p, 'old\n');
     const run = (content: string, validate: string[]) => {
       try {
-        execFileSync('sh', ['-c', PUT_SCRIPT, 'sh', p, '', '', '', String(Buffer.byteLength(content)), ...validate], { input: content, stdio: 'pipe' });
+        execFileSync('sh', ['-c', PUT_SCRIPT, 'sh', p, '', '', '', String(Buffer.byteLength(content)), 'a1b2c3', '', ...validate], { input: content, stdio: 'pipe' });
         return { code: 0, stderr: '' };
       } catch (e) {
         const err = e as { status: number; stderr: Buffer };
