@@ -378,10 +378,24 @@ export function decideFile(params: FileParams, facts: FileFacts, diff: boolean, 
   };
 }
 
-/** Args: PATH then SET_ATTRS args (for the created folders). */
+/**
+ * Args: PATH then SET_ATTRS args (for the created folders, outermost first). With an octal mode
+ * alone, one `mkdir -m` makes them all with it (as mkdir -p then chmod would, set-group-ID bit
+ * included: five digits clear it in both); a folder that appeared meanwhile falls back to that.
+ * A symbolic mode is not given to mkdir, which reads it against a=rwx, not the new folder's mode.
+ */
 const MKDIR_SCRIPT = `
-mkdir -p -- "$1" || exit 1
-shift
+p=$1; shift
+if [ -z "$1$2$3$4" ] && [ $# -gt 5 ]; then
+  case $5 in
+    *[!0-7]*|'') ;;
+    *) m=$5; shift 5
+      mkdir -m "$m" -- "$@" 2>/dev/null && exit 0
+      mkdir -p -- "$p" && chmod -- "$m" "$@" || exit 1
+      exit 0 ;;
+  esac
+fi
+mkdir -p -- "$p" || exit 1
 ${SET_ATTRS_SCRIPT}`;
 
 /** Args: PATH SRC KEEP(0|1) then SET_ATTRS args (chown -h of the link). */

@@ -86,6 +86,7 @@ export async function planCommand(
       {
         script: GUARD_SCRIPT,
         args: [params.chdir ?? '', params.creates ?? '', params.removes ?? ''],
+        inline: true,
       },
       { read: true },
     );

@@ -232,6 +232,15 @@ for (const variant of variants) {
       await run(fileModule, { path: sg, state: 'directory', mode: '0755' });
       expect((await stat(sg)).mode & 0o7777).toBe(0o755);
       expect((await run(fileModule, { path: sg, state: 'directory', mode: '0755' })).plan.changes).toEqual([]);
+      // folders made inside it: an octal mode clears the inherited set-group-ID bit on each, a
+      // symbolic one is read against the new folder as chmod reads it (not against a=rwx)
+      const made = path.join(sg, 'x', 'y');
+      await run(fileModule, { path: made, state: 'directory', mode: '0750' });
+      expect([(await stat(path.join(sg, 'x'))).mode & 0o7777, (await stat(made)).mode & 0o7777]).toEqual([0o750, 0o750]);
+      const sym = path.join(base, 'sym', 'z');
+      await run(fileModule, { path: sym, state: 'directory', mode: 'u=rwx,g=rx' });
+      const um = process.umask();
+      expect((await stat(sym)).mode & 0o777).toBe(((0o777 & ~um) & 0o007) | 0o750);
 
       // touch: create, then ok (mtime untouched)
       const flag = path.join(base, 'flag file');
