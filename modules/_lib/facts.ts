@@ -111,7 +111,12 @@ for p in "$@"; do
   if [ -e "$p" ] || [ -L "$p" ]; then
     if [ "$maxc" -gt 0 ]; then s=$(st "$p"); printf 'lstat %s\\n' "$s"; else printf 'lstat '; st "$p" || printf '\\n'; fi
     if [ -L "$p" ]; then
-      printf 'link %s\\n' "$(enc "$(readlink -- "$p")")"
+      # Hex only when the target could be misread as it is (as for ancestors below).
+      t=$(readlink -- "$p")
+      case $t in
+        ''|*[!A-Za-z0-9/._+,:@%=-]*) printf 'link %s\\n' "$(enc "$t")" ;;
+        *) printf 'link_raw %s\\n' "$t" ;;
+      esac
       if [ -e "$p" ]; then printf 'stat '; stl "$p" || printf '\\n'; fi
     elif [ -f "$p" ]; then
       if [ ! -r "$p" ]; then
@@ -262,6 +267,9 @@ export function parseFileFacts(out: string, paths: readonly string[], join?: str
         break;
       case 'link':
         if (cur) cur.linkTarget = hexDecode(fields[0] ?? '');
+        break;
+      case 'link_raw':
+        if (cur) cur.linkTarget = rest;
         break;
       case 'unreadable':
         if (cur) cur.unreadable = true;
