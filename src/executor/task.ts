@@ -237,6 +237,8 @@ async function runFusedItems(pc: PlayContext, task: Task, host: HostState, ref: 
   const facts = new Map<string, ExecResult>();
   let trips = 0;
   if (reads.length > 0) {
+    // What comes after the loop is read with it: on a rerun nothing is sent in between.
+    await expectAhead(pc, host, pooled, comingSteps(pc, host, coming));
     const pre = await pooled.readAll(reads);
     reads.forEach((r, i) => facts.set(readKey(r.cmd, r.opts), pre.results[i]!));
     trips += pre.sent ? 1 : 0;

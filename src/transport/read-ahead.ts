@@ -113,8 +113,13 @@ export class ReadAhead implements Transport {
     if (missing.length > 0) {
       const [first, ...rest] = missing;
       const firstOpts = { ...(first!.opts ?? {}), read: true };
-      const got = this.inner.execThen && rest.length > 0 ? await this.inner.execThen({ op: 'exec', cmd: first!.cmd, opts: firstOpts }, rest) : undefined;
-      const all = got ? [got.first, ...got.reads] : [];
+      // The expected reads of what comes next ride along too.
+      const asked = new Set(missing.map(keyOf));
+      const extra = this.inner.execThen ? this.takeWanted().filter((w) => !asked.has(keyOf(w))) : [];
+      const gen = this.generation;
+      const got = this.inner.execThen && rest.length + extra.length > 0 ? await this.inner.execThen({ op: 'exec', cmd: first!.cmd, opts: firstOpts }, [...rest, ...extra]) : undefined;
+      if (got) this.keep(extra, got.reads.slice(rest.length), gen);
+      const all = got ? [got.first, ...got.reads.slice(0, rest.length)] : [];
       let j = 0;
       for (let i = 0; i < reads.length; i++) {
         if (results[i] !== undefined) continue;

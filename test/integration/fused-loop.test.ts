@@ -98,12 +98,14 @@ describe.skipIf(!fleet)('fused loop items', () => {
     ]);
   });
 
-  it('reruns, checks and diffs as the unfused run does, a rerun in one round trip a loop', async () => {
+  it('reruns, checks and diffs as the unfused run does, a rerun in at most one round trip a loop', async () => {
     for (const more of [[], ['--check', '--diff']]) {
       const plain = await play('plain', false, ...more);
       const fused = await play('fused', true, ...more);
       expect(outcomes(fused, 'fused')).toEqual(outcomes(plain, 'plain'));
-      expect([trips(fused)['nested folders'], trips(fused)['files']], more.join(' ')).toEqual([1, 1]);
+      // At most one each: a loop's reads may already have come with the task before it.
+      expect(trips(fused)['nested folders'], more.join(' ')).toBe(1);
+      expect(trips(fused)['files'], more.join(' ')).toBeLessThanOrEqual(1);
     }
   });
 

@@ -127,4 +127,24 @@ describe('ReadAhead', () => {
     await t.exec(['noop']);
     expect(host.trips).toEqual([['noop'], ['noop', 'cat /a']]);
   });
+
+  it('readAll makes the reads it lacks in one round trip, the next expected read with them', async () => {
+    const host = new ScriptedHost();
+    host.files.set('/a', 'A').set('/b', 'B').set('/n', 'N');
+    const t = new ReadAhead(host);
+    t.expect([read('/a'), read('/n')]);
+    await t.exec(['noop']);
+    expect(host.trips).toEqual([['noop', 'cat /a']]);
+    // /a is held; /b is read with the next expected one, /n (what the coming task reads)
+    const got = await t.readAll([read('/a'), read('/b')]);
+    expect(got.results.map((r) => r.stdout)).toEqual(['A', 'B']);
+    expect(got.sent).toBe(true);
+    expect(host.trips.at(-1)).toEqual(['cat /b', 'cat /n']);
+    expect(await cat(t, '/n')).toBe('N');
+    expect(host.trips).toHaveLength(2);
+    // all held: no round trip
+    t.expect([read('/a')]);
+    await t.exec(['noop']);
+    expect((await t.readAll([read('/a')])).sent).toBe(false);
+  });
 });
