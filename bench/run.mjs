@@ -34,7 +34,7 @@ const plans = QUICK
   ? [{ hosts: 3, args: ['--extras', '', '--inventory-hosts', '50'] }]
   : [
       { hosts: 3, args: ['--extras', 'mitogen'] },
-      { hosts: 10, args: ['--extras', 'mitogen', '--inventory-hosts', '50,200'] },
+      { hosts: 10, args: ['--extras', 'mitogen,default,default-rerun', '--inventory-hosts', '50,200'] },
     ];
 
 const results = [];
