@@ -636,8 +636,23 @@ async function guessRead(pc: PlayContext, host: HostState, { task, vars }: Comin
   if (!mod?.readsFirst || task.delegateTo || task.runOnce) return undefined;
   let found: ReadStep | undefined;
   try {
-    if (!evalConditions(task.when, vars, task, true)) return undefined;
-    const rendered = renderDeep(task.args, vars, { pos: task.pos, task: task.name, valuePos: task.templatePos }) as Record<string, unknown>;
+    // A condition or argument may read a result that an earlier task has not registered yet:
+    // guess as if the condition held, with such an argument empty (a wrong guess is one read
+    // for nothing).
+    let holds = true;
+    try {
+      holds = evalConditions(task.when, vars, task, true);
+    } catch {
+      /* not decidable yet */
+    }
+    if (!holds) return undefined;
+    const where = { pos: task.pos, task: task.name, valuePos: task.templatePos };
+    let rendered: Record<string, unknown>;
+    try {
+      rendered = renderDeep(task.args, vars, where) as Record<string, unknown>;
+    } catch {
+      rendered = renderLeniently(task.args, vars, where) as Record<string, unknown>;
+    }
     const checked = validateParams(mod, rendered);
     if (!checked.ok) return undefined;
     const dry: Transport = {
@@ -670,6 +685,20 @@ async function guessRead(pc: PlayContext, host: HostState, { task, vars }: Comin
     // stopped at its first contact with the host, or not decidable yet
   }
   return found;
+}
+
+/** Each templated string rendered alone, '' where it cannot be yet (for guessing a read only). */
+function renderLeniently(value: unknown, vars: Vars, where: Parameters<typeof renderDeep>[2]): unknown {
+  if (typeof value === 'string') {
+    try {
+      return renderDeep(value, vars, where);
+    } catch {
+      return '';
+    }
+  }
+  if (Array.isArray(value)) return value.map((v) => renderLeniently(v, vars, where));
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderLeniently(v, vars, where)]));
+  return value;
 }
 
 async function planAndApply(

@@ -69,6 +69,42 @@ describe.skipIf(!fleet)('reads sent ahead of the tasks that make them', () => {
     expect(total(first)).toBeLessThanOrEqual(12);
   });
 
+  it('the read of a task that uses a result not registered yet goes with the command that registers it', async () => {
+    const reg = path.join(dir, 'registered.yml');
+    writeFileSync(
+      reg,
+      JSON.stringify([
+        {
+          hosts: H,
+          become: true,
+          tasks: [
+            { name: 'folder', file: { path: `${base}/r`, state: 'directory' } },
+            { name: 'ask', command: 'echo answer', register: 'asked', changed_when: false },
+            { name: 'record', copy: { dest: `${base}/r/fixed.txt`, content: '{{ asked.stdout }}\n' }, when: 'asked.rc == 0' },
+            { name: 'ask again', command: 'echo again', register: 'again', changed_when: false },
+            { name: 'record by name', copy: { dest: `${base}/r/{{ again.stdout }}.txt`, content: '{{ again.stdout }}\n' } },
+          ],
+        },
+      ]),
+    );
+    const run = () => runbook(['play', reg, '-i', fleet.inventoryPath, '-e', `ansible_user=${fleet.sudoUser}`, '--output', 'json']);
+    const first = await run();
+    expect(first.stderr).toBe('');
+    expect(tasks(first).slice(1)).toEqual([
+      ['ask', 'ok', 1],
+      // its read, guessed as if the condition held and with the content left out, came with the command: only the write
+      ['record', 'changed', 1],
+      ['ask again', 'ok', 1],
+      // its path needs the result, so no read could be guessed: its own read, then its write
+      ['record by name', 'changed', 2],
+    ]);
+    const t = fleetTransport(fleet, H);
+    const r = await t.exec({ script: 'cat "$1/r/fixed.txt" "$1/r/again.txt"; ls "$1/r"', args: [base] });
+    await t.close();
+    expect(r.stdout).toBe('answer\nagain\nagain.txt\nfixed.txt\n');
+    expect(tasks(await run()).map(([, s]) => s)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+  });
+
   it('a rerun changes nothing, and its reads go about two to a round trip', async () => {
     const again = await play();
     expect(tasks(again).map(([, s]) => s)).toEqual(Array(8).fill('ok'));
