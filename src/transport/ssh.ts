@@ -172,6 +172,11 @@ interface LineChoice {
   sh: () => string;
 }
 
+/** A script of runbook's (fused.ts), in sh whatever the login shell is: it uses $? and printf. */
+function scriptLines(script: string): LineChoice {
+  return { login: () => `exec sh -c ${quote(script)}`, sh: () => script };
+}
+
 /** The unguessable part of a put's temp file name (the put script creates it exclusively). */
 function tempSuffix(): string {
   return randomBytes(6).toString('hex');
@@ -999,13 +1004,13 @@ export class SshTransport implements Transport {
    * Run a command line in the host's long-lived shell when it can carry it (no stdin, no time
    * limit) and is free; in a session of its own otherwise.
    */
-  private async runLine(line: string | LineChoice, opts: { stdin?: string | Buffer; timeoutMs?: number; signal?: AbortSignal; ownSession?: boolean }): Promise<RawResult> {
+  private async runLine(line: LineChoice, opts: { stdin?: string | Buffer; timeoutMs?: number; signal?: AbortSignal; ownSession?: boolean }): Promise<RawResult> {
     const { ownSession, ...runOpts } = opts;
     if (this.opts.persistentShell && !ownSession && (opts.stdin === undefined || opts.stdin.length === 0) && opts.timeoutMs === undefined) {
       const shell = this.shell?.idle ? this.shell : this.shell?.open ? undefined : await this.openShell();
-      if (shell?.idle) return shell.run(typeof line === 'string' ? line : line.sh(), opts.signal);
+      if (shell?.idle) return shell.run(line.sh(), opts.signal);
     }
-    return this.run(typeof line === 'string' ? line : line.login(), runOpts);
+    return this.run(line.login(), runOpts);
   }
 
   /** The host's shell, opened once (again after it ended); undefined when it cannot be had. */
@@ -1029,8 +1034,7 @@ export class SshTransport implements Transport {
   }
 
   async exec(cmd: Command, opts: ExecOptions = {}): Promise<ExecResult> {
-    const line = { login: () => this.lineOf(cmd, opts), sh: () => this.shLineOf(cmd, opts) };
-    const r = await this.runLine(line, {
+    const r = await this.runLine(this.linesOf(cmd, opts), {
       ...(opts.ownSession ? { ownSession: true } : {}),
       ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
       ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
@@ -1058,9 +1062,7 @@ export class SshTransport implements Transport {
       stdin = put.data;
     }
     const nonce = fusedNonce();
-    const script = fusedScript([firstLine, ...readLines], nonce);
-    // In sh whatever the login shell is: the script uses $? and printf.
-    const line = { login: () => `exec sh -c ${quote(script)}`, sh: () => script };
+    const line = scriptLines(fusedScript([firstLine, ...readLines], nonce));
     const ownSession = first.op === 'exec' && first.opts?.ownSession === true;
     const raw = await this.runLine(line, { ownSession, ...(stdin !== undefined ? { stdin } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(signal ? { signal } : {}) });
     const [head, ...rest] = splitFused(raw, reads.length + 1, nonce);
@@ -1086,7 +1088,7 @@ export class SshTransport implements Transport {
     const nonce = fusedNonce();
     const { script, count } = stepsScript(lines, reads.map((r) => this.shLineOf(r.cmd, r.opts ?? {})), nonce, MAX_STEPS_SCRIPT);
     const signal = steps.map((st) => (st.op?.op === 'exec' ? st.op.opts?.signal : undefined)).find((x) => x !== undefined);
-    const raw = await this.runLine({ login: () => `exec sh -c ${quote(script)}`, sh: () => script }, signal ? { signal } : {});
+    const raw = await this.runLine(scriptLines(script), signal ? { signal } : {});
     const carried = count === steps.length ? reads.length : 0;
     const split = splitSteps(raw, count + carried, nonce);
     const out = steps.map((st, i): StepResult | undefined => {
@@ -1122,13 +1124,18 @@ export class SshTransport implements Transport {
    */
   private putLine(filePath: string, content: string | Buffer, opts: PutOptions): { line: string; shLine: string; data?: Buffer } {
     const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-    const how = { ...(opts.become ? { become: opts.become } : {}), loginUser: this.user };
+    const how = this.lineOptions({ ...(opts.become ? { become: opts.become } : {}) });
     const temp = tempSuffix();
     const inline = this.opts.persistentShell ? inlinePutCommand(filePath, opts, data, temp) : undefined;
     const inlineLine = inline && commandLine(inline, how);
     if (inlineLine !== undefined && fitsInline(inlineLine)) return { line: inlineLine, shLine: shellLine(inline!, how) };
     const cmd = putCommand(filePath, opts, data.length, temp);
     return { line: commandLine(cmd, how), shLine: shellLine(cmd, how), data };
+  }
+
+  /** Both texts of a command (runLine picks one). */
+  private linesOf(cmd: Command, opts: Omit<ExecOptions, 'stdin' | 'signal'>): LineChoice {
+    return { login: () => this.lineOf(cmd, opts), sh: () => this.shLineOf(cmd, opts) };
   }
 
   private lineOf(cmd: Command, opts: Omit<ExecOptions, 'stdin' | 'signal'>): string {
@@ -1157,9 +1164,8 @@ export class SshTransport implements Transport {
   }
 
   async get(filePath: string, opts: GetOptions = {}): Promise<Buffer | null> {
-    const cmd = getCommand(filePath);
-    const how = { ...(opts.become ? { become: opts.become } : {}), loginUser: this.user };
-    return getResult(this.host, filePath, await this.runLine({ login: () => commandLine(cmd, how), sh: () => shellLine(cmd, how) }, {}));
+    const lines = this.linesOf(getCommand(filePath), opts.become ? { become: opts.become } : {});
+    return getResult(this.host, filePath, await this.runLine(lines, {}));
   }
 
   async forwardUnixSocket(socketPath: string): Promise<Duplex> {
